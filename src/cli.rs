@@ -1,0 +1,536 @@
+//! Command-line interface (clap derive) and the commands it dispatches to.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::apply::{self, ApplyOptions};
+use crate::config::{LoadedConfig, DEFAULT_FILE};
+use crate::error::{Error, Result};
+use crate::generate;
+use crate::model::{Encryption, LockMode, Project, ProjectInput, Sourced, DEFAULT_BOOTSTRAP_DIR};
+use crate::render::OVERRIDE_FILE;
+use crate::validate;
+use crate::write::{Action, Plan, Provenance, Summary};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tfboot",
+    version,
+    about = "Get Terraform remote state right: bootstrap the S3 state bucket and its lock, generate backend blocks",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a tfboot.toml to start from.
+    Init(InitArgs),
+    /// Write the self-bootstrapping state module from flags (or tfboot.toml), optionally apply it.
+    Bootstrap(BootstrapArgs),
+    /// Write everything tfboot.toml describes.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Project name; the bucket becomes `<name>-tfstate`. Default: the current directory's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Region of the state bucket. Default: AWS_REGION / AWS_DEFAULT_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// An environment to add (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub envs: Vec<String>,
+    /// State lock.
+    #[arg(long, value_enum, default_value_t = LockMode::Dynamodb)]
+    pub lock: LockMode,
+    /// Where to write the file.
+    #[arg(long, default_value = DEFAULT_FILE)]
+    pub config: PathBuf,
+    /// Overwrite an existing config file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// State bucket name. Without it, settings come from --config.
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Region of the state bucket.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// State lock.
+    #[arg(long, value_enum)]
+    pub lock: Option<LockMode>,
+    /// DynamoDB lock table (default `<bucket>-lock`).
+    #[arg(long)]
+    pub lock_table: Option<String>,
+    /// Bucket encryption.
+    #[arg(long, value_enum)]
+    pub encryption: Option<Encryption>,
+    /// Use an existing KMS key instead of creating one.
+    #[arg(long)]
+    pub kms_key_arn: Option<String>,
+    /// State key of the bootstrap module itself.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// A tag for every resource, KEY=VALUE (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Directory to write the module to.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Config file to read when --bucket is not given.
+    #[arg(long, default_value = DEFAULT_FILE)]
+    pub config: PathBuf,
+    /// Overwrite files tfboot did not generate, or that were edited since.
+    #[arg(long)]
+    pub force: bool,
+    /// Run terraform: init, apply, then move the module's own state into the bucket.
+    #[arg(long)]
+    pub apply: bool,
+    /// Apply without asking for approval (with --apply).
+    #[arg(long, requires = "apply")]
+    pub auto_approve: bool,
+    /// Partial backend configuration for every `terraform init` of the S3 backend (with --apply).
+    #[arg(long, value_name = "FILE", requires = "apply")]
+    pub backend_config: Option<PathBuf>,
+    /// Terraform binary (`terraform`, `tofu`, or a path).
+    #[arg(long, env = "TFBOOT_TERRAFORM", default_value = "terraform", value_name = "BIN")]
+    pub terraform: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Config file.
+    #[arg(long, default_value = DEFAULT_FILE)]
+    pub config: PathBuf,
+    /// Write nothing; exit 1 if any file is missing, outdated or hand-edited.
+    #[arg(long)]
+    pub check: bool,
+    /// Print unified diffs of what changes.
+    #[arg(long)]
+    pub diff: bool,
+    /// Overwrite files tfboot did not generate, or that were edited since.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Run the command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let result = match cli.command {
+        Command::Init(a) => cmd_init(&a, &mut out),
+        Command::Bootstrap(a) => cmd_bootstrap(&a, &mut out, &mut err),
+        Command::Generate(a) => cmd_generate(&a, &mut out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = out.flush();
+            let _ = writeln!(err, "error: {e}");
+            if matches!(e, Error::Invalid(_)) {
+                let _ = writeln!(err, "nothing was written");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
+    if a.config.exists() && !a.force {
+        return Err(Error::Refused(vec![a.config.clone()]));
+    }
+    let name = match &a.name {
+        Some(n) => Sourced::flag("--name", n.clone()),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+            let base = cwd
+                .file_name()
+                .map(|s| s.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let cleaned: String = base
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            Sourced::flag("--name (from the directory name)", cleaned.trim_matches('-'))
+        }
+    };
+    let region = match &a.region {
+        Some(r) => Sourced::flag("--region", r.clone()),
+        None => match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
+            Ok(r) if !r.is_empty() => Sourced::flag("--region (from AWS_REGION)", r),
+            _ => {
+                return Err(Error::Usage(
+                    "--region is required (or set AWS_REGION): the state bucket's region is written into every backend block".into(),
+                ))
+            }
+        },
+    };
+    let bucket = Sourced {
+        value: format!("{}-tfstate", name.value),
+        ..name.clone()
+    };
+    // Validate through the same model the config will go through.
+    let input = ProjectInput {
+        bucket: bucket.clone(),
+        region: region.clone(),
+        lock: a.lock,
+        lock_table: None,
+        encryption: Encryption::Kms,
+        encryption_field: "encryption".into(),
+        kms_key_arn: None,
+        bootstrap_dir: None,
+        bootstrap_key: None,
+        tags: Vec::new(),
+        envs: a
+            .envs
+            .iter()
+            .map(|e| crate::model::EnvInput {
+                name: Sourced::flag("--env", e.clone()),
+                dir: None,
+                key: None,
+                role_arn: None,
+                workspace_key_prefix: None,
+                tags: Vec::new(),
+            })
+            .collect(),
+    };
+    input.build()?;
+    let mut text = String::new();
+    text.push_str("# tfboot configuration: `tfboot generate` writes what this file describes.\n");
+    text.push_str("[state]\n");
+    text.push_str(&format!("bucket     = {}\n", toml_str(&bucket.value)));
+    text.push_str(&format!("region     = {}\n", toml_str(&region.value)));
+    text.push_str(&format!(
+        "lock       = {}  # dynamodb | s3 (use_lockfile, Terraform >= 1.10) | both\n",
+        toml_str(a.lock.as_str())
+    ));
+    text.push_str("encryption = \"kms\"       # kms (the module creates a key) | aes256\n");
+    text.push_str("# lock_table    = \"<bucket>-lock\"\n");
+    text.push_str("# kms_key_arn   = \"arn:aws:kms:<region>:<account>:key/<id>\"  # use an existing key\n");
+    text.push_str("# bootstrap_dir = \"bootstrap\"\n");
+    text.push_str("# tags          = { team = \"platform\" }\n");
+    for e in &a.envs {
+        text.push_str(&format!("\n[[env]]\nname = {}\n", toml_str(e)));
+    }
+    crate::write::atomic_write(&a.config, text.as_bytes())?;
+    writeln!(out, "wrote {}", a.config.display()).map_err(|e| Error::io("stdout", e))?;
+    writeln!(out, "next: tfboot generate   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)")
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
+    tags.iter()
+        .map(|t| {
+            let (k, v) = t.split_once('=').ok_or_else(|| {
+                Error::Invalid(vec![crate::error::InvalidValue {
+                    file: None,
+                    line: None,
+                    field: "--tag".into(),
+                    value: t.clone(),
+                    rule: "expected KEY=VALUE".into(),
+                }])
+            })?;
+            Ok((
+                Sourced::flag("--tag key", k),
+                Sourced::flag(&format!("--tag {k}"), v),
+            ))
+        })
+        .collect()
+}
+
+fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
+    let (root, mut project, apply_command) = if let Some(bucket) = &a.bucket {
+        let region = a.region.clone().ok_or_else(|| {
+            Error::Usage("--region is required with --bucket: the bucket's region goes into every backend block".into())
+        })?;
+        let input = ProjectInput {
+            bucket: Sourced::flag("--bucket", bucket.clone()),
+            region: Sourced::flag("--region", region),
+            lock: a.lock.unwrap_or_default(),
+            lock_table: a.lock_table.clone().map(|t| Sourced::flag("--lock-table", t)),
+            encryption: a.encryption.unwrap_or_default(),
+            encryption_field: "--encryption".into(),
+            kms_key_arn: a.kms_key_arn.clone().map(|k| Sourced::flag("--kms-key-arn", k)),
+            bootstrap_dir: None,
+            bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
+            tags: parse_tags(&a.tags)?,
+            envs: Vec::new(),
+        };
+        let project = input.build()?;
+        let cmd = bootstrap_command_line(a);
+        (PathBuf::from("."), project, cmd)
+    } else {
+        let flags_without_config = a.region.is_some()
+            || a.lock.is_some()
+            || a.lock_table.is_some()
+            || a.encryption.is_some()
+            || a.kms_key_arn.is_some()
+            || a.key.is_some()
+            || !a.tags.is_empty();
+        if flags_without_config {
+            return Err(Error::Usage(
+                "--bucket is required when settings are given as flags (without --bucket, tfboot bootstrap reads tfboot.toml)".into(),
+            ));
+        }
+        if !a.config.exists() {
+            return Err(Error::Usage(format!(
+                "--bucket and --region are required, or a config file ({} does not exist; `tfboot init` writes one)",
+                a.config.display()
+            )));
+        }
+        let cfg = LoadedConfig::load(&a.config)?;
+        let project = ProjectInput::from_config(&cfg).build()?;
+        let mut cmd = "tfboot bootstrap --apply".to_string();
+        if a.config != Path::new(DEFAULT_FILE) {
+            cmd.push_str(&format!(" --config {}", a.config.display()));
+        }
+        (cfg.base_dir(), project, cmd)
+    };
+    if let Some(dir) = &a.out {
+        if dir.as_os_str().is_empty() {
+            return Err(Error::Usage("--out must name a directory".into()));
+        }
+        project.bootstrap.dir = dir.clone();
+    }
+    let plan = generate::plan_bootstrap(&root, &project, &apply_command, a.force)?;
+    let summary = execute_and_report(&plan, out)?;
+    let module_dir = root.join(&project.bootstrap.dir);
+    if !a.apply {
+        print_next_steps(out, &project, &module_dir, &apply_command)?;
+        return Ok(0);
+    }
+    let _ = summary;
+    let _ = out.flush();
+    let opts = ApplyOptions {
+        terraform: a.terraform.clone(),
+        auto_approve: a.auto_approve,
+        backend_config: a.backend_config.clone(),
+    };
+    if let Some(bc) = &opts.backend_config {
+        if !bc.is_file() {
+            return Err(Error::io(
+                bc,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "backend config file not found"),
+            ));
+        }
+    }
+    apply::bootstrap(&module_dir, &opts, err)?;
+    let lock = describe_lock(&project);
+    writeln!(
+        out,
+        "bootstrapped: the state of {} is at s3://{}/{} ({}), locked by {}",
+        module_dir.display(),
+        project.store.bucket,
+        project.bootstrap.key,
+        project.store.region,
+        lock
+    )
+    .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
+}
+
+fn describe_lock(project: &Project) -> String {
+    match (&project.lock.table, project.lock.mode.uses_lockfile()) {
+        (Some(t), true) => format!("the DynamoDB table {t} and an S3 lock object (use_lockfile)"),
+        (Some(t), false) => format!("the DynamoDB table {t}"),
+        (None, _) => "an S3 lock object (use_lockfile)".to_string(),
+    }
+}
+
+/// The command a user reruns to bootstrap with the same settings (shown in the module README).
+fn bootstrap_command_line(a: &BootstrapArgs) -> String {
+    let mut parts = vec!["tfboot bootstrap".to_string()];
+    let mut push = |flag: &str, v: &str| parts.push(format!("--{flag} {}", shell_quote(v)));
+    if let Some(b) = &a.bucket {
+        push("bucket", b);
+    }
+    if let Some(r) = &a.region {
+        push("region", r);
+    }
+    if let Some(l) = a.lock {
+        push("lock", l.as_str());
+    }
+    if let Some(t) = &a.lock_table {
+        push("lock-table", t);
+    }
+    if let Some(e) = a.encryption {
+        push("encryption", if e == Encryption::Kms { "kms" } else { "aes256" });
+    }
+    if let Some(k) = &a.kms_key_arn {
+        push("kms-key-arn", k);
+    }
+    if let Some(k) = &a.key {
+        push("key", k);
+    }
+    for t in &a.tags {
+        push("tag", t);
+    }
+    if let Some(o) = &a.out {
+        push("out", &o.to_string_lossy());
+    }
+    parts.push("--apply".into());
+    parts.join(" ")
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn print_next_steps(out: &mut dyn Write, project: &Project, module_dir: &Path, apply_command: &str) -> Result<()> {
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    if generate::is_bootstrapped(module_dir) {
+        w(out, format!(
+            "next: the module is bootstrapped already (its state is at s3://{}/{}); `cd {} && terraform plan` to review changes",
+            project.store.bucket, project.bootstrap.key, module_dir.display()
+        ))?;
+        return Ok(());
+    }
+    w(out, "next, either let tfboot run terraform:".into())?;
+    w(out, format!("  {apply_command}"))?;
+    w(out, "or run it yourself:".into())?;
+    w(out, format!("  cd {}", module_dir.display()))?;
+    w(out, "  terraform init".into())?;
+    w(out, "  terraform apply".into())?;
+    w(out, format!("  rm {OVERRIDE_FILE}"))?;
+    w(out, "  terraform init -migrate-state -force-copy".into())?;
+    Ok(())
+}
+
+fn execute_and_report(plan: &Plan, out: &mut dyn Write) -> Result<Summary> {
+    let refused = plan.refused();
+    if !refused.is_empty() {
+        for f in &plan.files {
+            if let Action::Refuse(p) = f.action {
+                let why = match p {
+                    Provenance::Foreign => "has no tfboot marker (hand-written?)",
+                    _ => "was edited since tfboot wrote it",
+                };
+                let _ = writeln!(out, "refused   {} ({why})", f.display.display());
+            }
+        }
+        let _ = writeln!(out, "tfboot: nothing written");
+        return Err(Error::Refused(refused));
+    }
+    let summary = plan.execute()?;
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    for f in &plan.files {
+        let verb = match f.action {
+            Action::Create => "created",
+            Action::Update => "updated",
+            Action::Overwrite(_) => "overwrote",
+            Action::Unchanged => "unchanged",
+            Action::Refuse(_) => "refused",
+        };
+        w(out, format!("{verb:<9} {}", f.display.display()))?;
+    }
+    let changed = summary.created.len() + summary.updated.len();
+    w(
+        out,
+        format!(
+            "tfboot: {} created, {} updated, {} unchanged, 0 refused{}",
+            summary.created.len(),
+            summary.updated.len(),
+            summary.unchanged.len(),
+            if changed == 0 { " (nothing to do)" } else { "" }
+        ),
+    )?;
+    Ok(summary)
+}
+
+fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
+    let cfg = LoadedConfig::load(&a.config)?;
+    let project = ProjectInput::from_config(&cfg).build()?;
+    let root = cfg.base_dir();
+    let mut apply_command = "tfboot bootstrap --apply".to_string();
+    if a.config != Path::new(DEFAULT_FILE) {
+        apply_command.push_str(&format!(" --config {}", a.config.display()));
+    }
+    let plan = generate::plan_bootstrap(&root, &project, &apply_command, a.force)?;
+    if a.diff {
+        print_diffs(&plan, out)?;
+    }
+    if a.check {
+        return check_report(&plan, out);
+    }
+    execute_and_report(&plan, out)?;
+    if !project.envs.is_empty() {
+        writeln!(
+            out,
+            "note: {} [[env]] entries validated; per-environment backend files are not generated by this version",
+            project.envs.len()
+        )
+        .map_err(|e| Error::io("stdout", e))?;
+    }
+    print_next_steps(out, &project, &root.join(&project.bootstrap.dir), &apply_command)?;
+    Ok(0)
+}
+
+fn check_report(plan: &Plan, out: &mut dyn Write) -> Result<i32> {
+    let mut drift = 0;
+    for f in &plan.files {
+        let what = match f.action {
+            Action::Unchanged => continue,
+            Action::Create => "missing",
+            Action::Update => "outdated",
+            Action::Refuse(Provenance::Foreign) | Action::Overwrite(Provenance::Foreign) => "not generated by tfboot",
+            Action::Refuse(_) | Action::Overwrite(_) => "hand-edited",
+        };
+        drift += 1;
+        writeln!(out, "{what}: {}", f.display.display()).map_err(|e| Error::io("stdout", e))?;
+    }
+    if drift == 0 {
+        writeln!(out, "tfboot: all {} files are up to date", plan.files.len()).map_err(|e| Error::io("stdout", e))?;
+        Ok(0)
+    } else {
+        writeln!(out, "tfboot: {drift} file(s) differ from tfboot.toml; run `tfboot generate`")
+            .map_err(|e| Error::io("stdout", e))?;
+        Ok(1)
+    }
+}
+
+fn print_diffs(plan: &Plan, out: &mut dyn Write) -> Result<()> {
+    for f in &plan.files {
+        if f.action == Action::Unchanged {
+            continue;
+        }
+        let old = std::fs::read(&f.path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let name = f.display.to_string_lossy();
+        let diff = similar::TextDiff::from_lines(&old, &f.content);
+        let text = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        write!(out, "{text}").map_err(|e| Error::io("stdout", e))?;
+    }
+    Ok(())
+}
+
+/// Regions tfboot knows, for error messages and docs.
+pub fn known_regions() -> Vec<&'static str> {
+    validate::known_regions().collect()
+}

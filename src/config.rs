@@ -1,0 +1,144 @@
+//! `tfboot.toml`: typed, `deny_unknown_fields`, with spans so errors name the line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, InvalidValue, Result};
+use crate::model::{Encryption, LockMode};
+
+pub const DEFAULT_FILE: &str = "tfboot.toml";
+
+/// The whole config file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// The state bucket, its lock and the bootstrap module.
+    pub state: StateSection,
+    /// Environments, each with its own backend and state key.
+    #[serde(default)]
+    pub env: Vec<EnvSection>,
+    /// Root modules found by globs in large monorepos.
+    pub discover: Option<DiscoverSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSection {
+    /// Name of the S3 bucket that holds all state.
+    pub bucket: Spanned<String>,
+    /// The bucket's region, written into every backend block.
+    pub region: Spanned<String>,
+    /// `dynamodb` (default) | `s3` | `both`.
+    #[serde(default)]
+    pub lock: LockMode,
+    /// DynamoDB lock table; default `<bucket>-lock`. Unused when `lock = "s3"`.
+    pub lock_table: Option<Spanned<String>>,
+    /// `kms` (default: the module creates a customer-managed key) | `aes256`.
+    #[serde(default)]
+    pub encryption: Encryption,
+    /// Use this existing KMS key instead of creating one.
+    pub kms_key_arn: Option<Spanned<String>>,
+    /// Where the bootstrap module is written; default `bootstrap`.
+    pub bootstrap_dir: Option<Spanned<String>>,
+    /// State key of the bootstrap module itself; default `bootstrap/terraform.tfstate`.
+    pub bootstrap_key: Option<Spanned<String>>,
+    /// Tags for every resource the bootstrap module creates (provider `default_tags`).
+    #[serde(default)]
+    pub tags: Option<Spanned<BTreeMap<String, String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSection {
+    pub name: Spanned<String>,
+    /// Default `envs/<name>`.
+    pub dir: Option<Spanned<String>>,
+    /// Default `<dir>/terraform.tfstate`.
+    pub key: Option<Spanned<String>>,
+    /// Backend `assume_role = { role_arn = … }`.
+    pub role_arn: Option<Spanned<String>>,
+    pub workspace_key_prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Option<Spanned<BTreeMap<String, String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverSection {
+    #[serde(default)]
+    pub roots: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A config file together with where it came from, so validation errors can point at lines.
+pub struct LoadedConfig {
+    pub path: PathBuf,
+    pub source: String,
+    pub file: ConfigFile,
+}
+
+impl LoadedConfig {
+    pub fn load(path: &Path) -> Result<Self> {
+        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(path, source)
+    }
+
+    pub fn parse(path: &Path, source: String) -> Result<Self> {
+        let file: ConfigFile = toml::from_str(&source).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: describe_toml_error(&source, &e),
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            source,
+            file,
+        })
+    }
+
+    /// The directory relative paths in the file are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// 1-based line of a byte offset in the source.
+    pub fn line_of(&self, offset: usize) -> usize {
+        line_of(&self.source, offset)
+    }
+
+    /// An [`InvalidValue`] located at `span` in this file.
+    pub fn invalid(
+        &self,
+        span: std::ops::Range<usize>,
+        field: impl Into<String>,
+        value: impl Into<String>,
+        rule: impl Into<String>,
+    ) -> InvalidValue {
+        InvalidValue {
+            file: Some(self.path.clone()),
+            line: Some(self.line_of(span.start)),
+            field: field.into(),
+            value: value.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+fn describe_toml_error(source: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim_end();
+    match e.span() {
+        Some(span) => format!("line {}: {msg}", line_of(source, span.start)),
+        None => msg.to_string(),
+    }
+}

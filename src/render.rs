@@ -1,0 +1,316 @@
+//! Rendering: tera templates (embedded), HCL escaping by default, `=` alignment like `terraform fmt`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::error::{Error, Result};
+use crate::model::{BackendBlock, BackendValue, LockMode, Project, StoreEncryption};
+
+/// The AWS provider versions the bootstrap module admits: 5.x from 5.100 and all of 6.x.
+pub const AWS_PROVIDER_CONSTRAINT: &str = ">= 5.100.0, < 7.0.0";
+
+/// Override file that keeps the bootstrap module's state local until the bucket exists.
+pub const OVERRIDE_FILE: &str = "bootstrap_override.tf";
+
+/// Days after which noncurrent state versions expire.
+pub const NONCURRENT_DAYS: u32 = 90;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("bootstrap/versions.tf.tera", include_str!("../templates/bootstrap/versions.tf.tera")),
+    ("bootstrap/kms.tf.tera", include_str!("../templates/bootstrap/kms.tf.tera")),
+    ("bootstrap/s3.tf.tera", include_str!("../templates/bootstrap/s3.tf.tera")),
+    ("bootstrap/dynamodb.tf.tera", include_str!("../templates/bootstrap/dynamodb.tf.tera")),
+    ("bootstrap/outputs.tf.tera", include_str!("../templates/bootstrap/outputs.tf.tera")),
+    ("bootstrap/backend.tf.tera", include_str!("../templates/bootstrap/backend.tf.tera")),
+    (
+        "bootstrap/bootstrap_override.tf.tera",
+        include_str!("../templates/bootstrap/bootstrap_override.tf.tera"),
+    ),
+    ("bootstrap/README.md.tera", include_str!("../templates/bootstrap/README.md.tera")),
+    ("bootstrap/gitignore.tera", include_str!("../templates/bootstrap/gitignore.tera")),
+];
+
+/// What a file is, which decides how tfboot's marker is written into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// HCL (`.tf`, `.tfbackend`): must parse and be `terraform fmt` canonical.
+    Hcl,
+    Markdown,
+    /// Plain text with `#` comments (`.gitignore`).
+    Plain,
+}
+
+/// One generated file, before the marker is added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// Path relative to the project root (the config file's directory).
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub body: String,
+    /// Written only while the module has not been bootstrapped yet (see [`OVERRIDE_FILE`]).
+    pub transient: bool,
+}
+
+/// Escape a string for the inside of an HCL quoted string: quotes, backslashes, control
+/// characters, and the template markers `${` / `%{` (doubled, so Terraform reads them literally).
+pub fn escape_hcl(s: &str) -> String {
+    let quoted = quote_hcl(s);
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// A complete HCL string literal holding exactly `s`.
+pub fn quote_hcl(s: &str) -> String {
+    hcl::format::to_string(&hcl::Expression::String(s.to_string()))
+        .unwrap_or_else(|_| manual_quote(s))
+}
+
+/// Fallback with the same rules as hcl-rs (only reached if hcl-rs ever fails to format a string).
+fn manual_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Escape text for the body of a heredoc: only template markers are special there.
+fn escape_heredoc(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// An object key or attribute name: bare when it is an identifier, quoted otherwise.
+fn hcl_key(k: &str) -> String {
+    let mut chars = k.chars();
+    let ident = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ident {
+        k.to_string()
+    } else {
+        quote_hcl(k)
+    }
+}
+
+/// Lines `key = value` with the `=` aligned as `terraform fmt` aligns a run of one-line attributes
+/// (width counted in characters, as HashiCorp's formatter counts runes).
+pub fn align(items: &[(String, String)], indent: &str) -> String {
+    let width = items.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    items
+        .iter()
+        .map(|(k, v)| {
+            let pad = width - k.chars().count();
+            format!("{indent}{k}{} = {v}", " ".repeat(pad))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn backend_value(v: &BackendValue) -> String {
+    match v {
+        BackendValue::String(s) => quote_hcl(s),
+        BackendValue::Bool(b) => b.to_string(),
+        BackendValue::AssumeRole(arn) => format!("{{ role_arn = {} }}", quote_hcl(arn)),
+    }
+}
+
+/// The attribute lines of a backend block, aligned, at `indent`.
+pub fn backend_attributes(block: &BackendBlock, indent: &str) -> String {
+    let items: Vec<(String, String)> = block
+        .attributes()
+        .iter()
+        .map(|(k, v)| (k.to_string(), backend_value(v)))
+        .collect();
+    align(&items, indent)
+}
+
+#[derive(Serialize)]
+struct BootstrapContext {
+    bucket: String,
+    region: String,
+    dir: String,
+    key: String,
+    table: Option<String>,
+    encryption: &'static str,
+    created_key: bool,
+    kms_alias: String,
+    kms_key_ref: String,
+    required_version: &'static str,
+    version_reason: &'static str,
+    aws_version: &'static str,
+    default_tags: String,
+    backend_attrs: String,
+    example_backend: String,
+    backend_config_heredoc: String,
+    override_file: &'static str,
+    noncurrent_days: u32,
+    apply_command: String,
+    encryption_summary: String,
+    lock_summary: &'static str,
+}
+
+/// The template engine with tfboot's templates and HCL escaping switched on for all of them.
+pub fn engine() -> Result<Tera> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".tera"]);
+    tera.set_escape_fn(escape_hcl);
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| template_error("(built-in)", &e))?;
+    Ok(tera)
+}
+
+fn template_error(name: &str, e: &tera::Error) -> Error {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Template {
+        template: name.to_string(),
+        message,
+    }
+}
+
+fn render(tera: &Tera, name: &str, ctx: &Context) -> Result<String> {
+    let mut out = tera.render(name, ctx).map_err(|e| template_error(name, &e))?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Render every file of the bootstrap module, paths relative to the project root.
+pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<RenderedFile>> {
+    let tera = engine()?;
+    let store = &project.store;
+    let (encryption, created_key, kms_alias, kms_key_ref, encryption_summary) = match &store.encryption {
+        StoreEncryption::CreatedKey { alias } => (
+            "kms",
+            true,
+            alias.clone(),
+            "aws_kms_key.state.arn".to_string(),
+            format!("SSE-KMS with the module's key `{alias}`, S3 bucket keys on"),
+        ),
+        StoreEncryption::ExistingKey { arn } => (
+            "kms",
+            false,
+            String::new(),
+            quote_hcl(arn),
+            format!("SSE-KMS with the existing key `{arn}`, S3 bucket keys on"),
+        ),
+        StoreEncryption::Aes256 => (
+            "aes256",
+            false,
+            String::new(),
+            String::new(),
+            "SSE-S3 (AES256)".to_string(),
+        ),
+    };
+    let tags: Vec<(String, String)> = store
+        .tags
+        .iter()
+        .map(|(k, v)| (hcl_key(k), quote_hcl(v)))
+        .collect();
+    let own = project.bootstrap_backend();
+    let shared = project.backend(Some("<root module>/terraform.tfstate"));
+    let mut config_only = project.backend(None);
+    config_only.key = None;
+    let heredoc = escape_heredoc(&backend_attributes(&config_only, "    "));
+    let (version_reason, lock_summary) = match project.lock.mode {
+        LockMode::Dynamodb => (
+            "The S3 backend as rewritten in Terraform 1.6 (endpoints, assume_role objects).",
+            "a DynamoDB table (`dynamodb_table`), understood by every Terraform and OpenTofu release. Terraform 1.11 deprecates it in favour of `use_lockfile`; `lock = \"both\"` is the migration path.",
+        ),
+        LockMode::S3 => (
+            "use_lockfile (S3-native state locking) needs Terraform or OpenTofu 1.10 or later.",
+            "S3-native lock objects (`use_lockfile = true`, `<key>.tflock` written with a conditional PUT); needs Terraform or OpenTofu >= 1.10. No DynamoDB table.",
+        ),
+        LockMode::Both => (
+            "use_lockfile (S3-native state locking) needs Terraform or OpenTofu 1.10 or later.",
+            "both the S3 lock object (`use_lockfile = true`) and the DynamoDB table, the documented path for migrating from DynamoDB to `use_lockfile`; needs Terraform or OpenTofu >= 1.10.",
+        ),
+    };
+    let dir = project.bootstrap.dir.to_string_lossy().replace('\\', "/");
+    let ctx = BootstrapContext {
+        bucket: store.bucket.clone(),
+        region: store.region.clone(),
+        dir: dir.clone(),
+        key: project.bootstrap.key.clone(),
+        table: project.lock.table.clone(),
+        encryption,
+        created_key,
+        kms_alias,
+        kms_key_ref,
+        required_version: project.lock.mode.required_version(),
+        version_reason,
+        aws_version: AWS_PROVIDER_CONSTRAINT,
+        default_tags: align(&tags, "      "),
+        backend_attrs: backend_attributes(&own, "    "),
+        example_backend: backend_attributes(&shared, "    "),
+        backend_config_heredoc: heredoc,
+        override_file: OVERRIDE_FILE,
+        noncurrent_days: NONCURRENT_DAYS,
+        apply_command: apply_command.to_string(),
+        encryption_summary,
+        lock_summary,
+    };
+    let ctx = Context::from_serialize(&ctx).map_err(|e| template_error("(context)", &e))?;
+
+    let mut files = Vec::new();
+    let mut add = |name: &str, out: &str, kind: FileKind, transient: bool| -> Result<()> {
+        let body = render(&tera, &format!("bootstrap/{name}"), &ctx)?;
+        files.push(RenderedFile {
+            path: project.bootstrap.dir.join(out),
+            kind,
+            body,
+            transient,
+        });
+        Ok(())
+    };
+    add("versions.tf.tera", "versions.tf", FileKind::Hcl, false)?;
+    if created_key {
+        add("kms.tf.tera", "kms.tf", FileKind::Hcl, false)?;
+    }
+    add("s3.tf.tera", "s3.tf", FileKind::Hcl, false)?;
+    if project.lock.table.is_some() {
+        add("dynamodb.tf.tera", "dynamodb.tf", FileKind::Hcl, false)?;
+    }
+    add("outputs.tf.tera", "outputs.tf", FileKind::Hcl, false)?;
+    add("backend.tf.tera", "backend.tf", FileKind::Hcl, false)?;
+    add("bootstrap_override.tf.tera", OVERRIDE_FILE, FileKind::Hcl, true)?;
+    add("README.md.tera", "README.md", FileKind::Markdown, false)?;
+    add("gitignore.tera", ".gitignore", FileKind::Plain, false)?;
+    for f in &files {
+        if f.kind == FileKind::Hcl {
+            check_hcl(&f.path.to_string_lossy(), &f.body)?;
+        }
+    }
+    Ok(files)
+}
+
+/// Every rendered HCL file is parsed back before it is written: a template bug never reaches disk.
+pub fn check_hcl(name: &str, body: &str) -> Result<()> {
+    hcl::parse(body).map(|_| ()).map_err(|e| Error::Template {
+        template: name.to_string(),
+        message: format!("rendered invalid HCL: {e}"),
+    })
+}
