@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# End to end, for real: `tfboot bootstrap --apply` drives real Terraform against moto (an AWS API
+# emulator on loopback, over TLS), for each lock mode given (default: dynamodb s3 both), and checks
+# from the emulator's side that
+#   - the module's own state sits in the bucket at the bootstrap key, encrypted with the module's key;
+#   - a second `terraform plan` shows no changes;
+#   - a lock held by someone else (DynamoDB item and/or .tflock object, per mode) makes
+#     `terraform plan -lock-timeout=1s` fail with "Error acquiring the state lock".
+# Exit 0: passed; 77: skipped (says why); anything else: failed.
+# Needs: terraform (TFBOOT_TERRAFORM picks another binary, e.g. tofu) with the hashicorp/aws
+# provider reachable (TF_CLI_CONFIG_FILE, or the offline mirror config written by
+# ../shared/tools/install-oracles), python3, and ../shared/tools/aws-emulator. moto is installed
+# into a virtual environment under target/e2e by this script.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+shared="${TFBOOT_SHARED:-$repo/../shared}"
+tfboot="${TFBOOT_BIN:-$repo/target/debug/tfboot}"
+tf="${TFBOOT_TERRAFORM:-terraform}"
+modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(dynamodb s3 both)
+
+skip() { echo "e2e: SKIPPED: $*"; exit 77; }
+command -v "$tf" >/dev/null || skip "no '$tf' binary on PATH"
+[ -x "$shared/tools/aws-emulator" ] || skip "no aws-emulator at $shared/tools"
+[ -x "$tfboot" ] || { echo "e2e: no tfboot binary at $tfboot (cargo build first)"; exit 1; }
+if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  rc="${ORACLES_HOME:-$HOME/.local/share/tfboot-oracles}/terraformrc"
+  [ -f "$rc" ] && export TF_CLI_CONFIG_FILE="$rc"
+fi
+
+# moto for the emulator, in the project's own virtual environment.
+emu_home="$repo/target/e2e"
+if ! "$emu_home/bin/python" -c 'import moto, boto3, flask' 2>/dev/null; then
+  echo "e2e: installing moto into $emu_home"
+  python3 -m venv "$emu_home"
+  "$emu_home/bin/pip" install -q 'moto[server]==5.2.5' 'boto3>=1.35'
+fi
+port="$("$emu_home/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+started="$(ORACLES_HOME="$emu_home" "$shared/tools/aws-emulator" start "$port")"
+endpoint="$(sed -n 's/.*endpoint=\([^ ]*\).*/\1/p' <<<"$started")"
+pid="$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' <<<"$started")"
+export AWS_CA_BUNDLE="$(sed -n 's/.*ca_bundle=\([^ ]*\).*/\1/p' <<<"$started")"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-1 TF_IN_AUTOMATION=1
+work="$(mktemp -d)"
+cleanup() { kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+echo "e2e: emulator at $endpoint, terraform: $("$tf" version | head -n 1)"
+
+py() { "$emu_home/bin/python" - "$endpoint" "$@"; }
+
+for mode in "${modes[@]}"; do
+  echo "e2e: ---- lock mode $mode ----"
+  bucket="e2e-$mode-tfstate"
+  dir="$work/$mode"; mkdir -p "$dir"; cd "$dir"
+  args=(--bucket "$bucket" --region eu-west-1 --lock "$mode" --tag team=platform)
+  "$tfboot" bootstrap "${args[@]}" >/dev/null
+  cat > bootstrap/zz_emulator_override.tf <<EOT
+provider "aws" {
+  s3_use_path_style = true
+  endpoints {
+    s3       = "$endpoint"
+    dynamodb = "$endpoint"
+    kms      = "$endpoint"
+    sts      = "$endpoint"
+    iam      = "$endpoint"
+  }
+}
+EOT
+  cat > emulator.s3.tfbackend <<EOT
+endpoints      = { s3 = "$endpoint", dynamodb = "$endpoint", sts = "$endpoint" }
+use_path_style = true
+EOT
+  "$tfboot" bootstrap "${args[@]}" --apply --auto-approve --terraform "$tf" \
+    --backend-config emulator.s3.tfbackend > "$dir/apply.log" 2>&1 \
+    || { tail -n 40 "$dir/apply.log"; echo "e2e: FAIL ($mode): bootstrap --apply"; exit 1; }
+  grep -q "^bootstrapped:" "$dir/apply.log" || { echo "e2e: FAIL ($mode): no summary"; exit 1; }
+  [ ! -e bootstrap/bootstrap_override.tf ] || { echo "e2e: FAIL ($mode): override still there"; exit 1; }
+
+  # The state object, from the emulator's side.
+  py "$bucket" <<'PY'
+import boto3, json, sys
+endpoint, bucket = sys.argv[1], sys.argv[2]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+head = s3.head_object(Bucket=bucket, Key="bootstrap/terraform.tfstate")
+assert head["ServerSideEncryption"] == "aws:kms", head
+state = json.loads(s3.get_object(Bucket=bucket, Key="bootstrap/terraform.tfstate")["Body"].read())
+types = {r["type"] for r in state["resources"]}
+assert "aws_s3_bucket" in types, types
+v = s3.get_bucket_versioning(Bucket=bucket)
+assert v["Status"] == "Enabled", v
+print(f"e2e: state object s3://{bucket}/bootstrap/terraform.tfstate holds {len(state['resources'])} resources, SSE {head['ServerSideEncryption']}")
+PY
+
+  # A rerun continues from where it stopped: here, nothing is left to do.
+  "$tfboot" bootstrap "${args[@]}" --apply --auto-approve --terraform "$tf" \
+    --backend-config emulator.s3.tfbackend > "$dir/rerun.log" 2>&1 \
+    || { tail -n 20 "$dir/rerun.log"; echo "e2e: FAIL ($mode): rerun"; exit 1; }
+  grep -q "0 created, 0 updated" "$dir/rerun.log" || { cat "$dir/rerun.log"; echo "e2e: FAIL ($mode): rerun wrote files"; exit 1; }
+
+  cd bootstrap
+  set +e
+  "$tf" plan -input=false -no-color -detailed-exitcode -lock-timeout=10s > "$dir/plan.log" 2>&1
+  rc=$?
+  set -e
+  [ $rc -eq 0 ] || { tail -n 30 "$dir/plan.log"; echo "e2e: FAIL ($mode): second plan is not empty (exit $rc)"; exit 1; }
+  echo "e2e: second plan: no changes"
+
+  lockers=()
+  [ "$mode" != s3 ] && lockers+=(dynamodb)
+  [ "$mode" != dynamodb ] && lockers+=(s3)
+  for locker in "${lockers[@]}"; do
+    py "$bucket" "$locker" hold <<'PY'
+import boto3, json, sys
+endpoint, bucket, locker, action = sys.argv[1:5]
+path = f"{bucket}/bootstrap/terraform.tfstate"
+info = json.dumps({"ID": "6b1e0f1c-0000-4000-8000-000000000001", "Operation": "OperationTypeApply",
+                   "Info": "", "Who": "someone@elsewhere", "Version": "1.11.4",
+                   "Created": "2026-01-01T00:00:00Z", "Path": path})
+if locker == "dynamodb":
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1")
+    ddb.put_item(TableName=f"{bucket}-lock", Item={"LockID": {"S": path}, "Info": {"S": info}})
+else:
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+    s3.put_object(Bucket=bucket, Key="bootstrap/terraform.tfstate.tflock", Body=info.encode())
+PY
+    set +e
+    "$tf" plan -input=false -no-color -lock-timeout=1s > "$dir/locked.log" 2>&1
+    rc=$?
+    set -e
+    if [ $rc -eq 0 ] || ! grep -q "Error acquiring the state lock" "$dir/locked.log"; then
+      tail -n 20 "$dir/locked.log"; echo "e2e: FAIL ($mode): a $locker lock held elsewhere did not stop plan"; exit 1
+    fi
+    echo "e2e: a $locker lock held elsewhere stops plan -lock-timeout=1s"
+    py "$bucket" "$locker" <<'PY'
+import boto3, sys
+endpoint, bucket, locker = sys.argv[1:4]
+path = f"{bucket}/bootstrap/terraform.tfstate"
+if locker == "dynamodb":
+    boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1").delete_item(
+        TableName=f"{bucket}-lock", Key={"LockID": {"S": path}})
+else:
+    boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1").delete_object(
+        Bucket=bucket, Key="bootstrap/terraform.tfstate.tflock")
+PY
+  done
+  "$tf" plan -input=false -no-color -detailed-exitcode -lock-timeout=10s > "$dir/plan2.log" 2>&1 \
+    || { tail -n 20 "$dir/plan2.log"; echo "e2e: FAIL ($mode): plan after the lock was released"; exit 1; }
+  echo "e2e: ok ($mode)"
+  cd "$work"
+done
+echo "e2e: PASSED (${modes[*]})"
