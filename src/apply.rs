@@ -102,14 +102,23 @@ pub fn bootstrap(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result
         "-force-copy".into(),
     ];
     init.extend(backend_config);
-    run_step(log, dir, opts, "4/4 init -migrate-state (move state into the bucket)", &init)?;
+    run_step(
+        log,
+        dir,
+        opts,
+        "4/4 init -migrate-state (move state into the bucket)",
+        &init,
+    )?;
     Ok(())
 }
 
 /// After `apply`, the bucket must be in the local state before the override goes: an apply that
 /// was declined (or created nothing) must not switch the module to a backend that does not exist.
 fn verify_bucket_in_state(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result<()> {
-    let _ = writeln!(log, "tfboot: 3/4 checking that the state holds aws_s3_bucket.state");
+    let _ = writeln!(
+        log,
+        "tfboot: 3/4 checking that the state holds aws_s3_bucket.state"
+    );
     let out = Command::new(&opts.terraform)
         .args(["state", "list"])
         .current_dir(dir)

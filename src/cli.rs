@@ -103,7 +103,12 @@ pub struct BootstrapArgs {
     #[arg(long, value_name = "FILE", requires = "apply")]
     pub backend_config: Option<PathBuf>,
     /// Terraform binary (`terraform`, `tofu`, or a path).
-    #[arg(long, env = "TFBOOT_TERRAFORM", default_value = "terraform", value_name = "BIN")]
+    #[arg(
+        long,
+        env = "TFBOOT_TERRAFORM",
+        default_value = "terraform",
+        value_name = "BIN"
+    )]
     pub terraform: String,
 }
 
@@ -161,7 +166,10 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
                 .collect();
-            Sourced::flag("--name (from the directory name)", cleaned.trim_matches('-'))
+            Sourced::flag(
+                "--name (from the directory name)",
+                cleaned.trim_matches('-'),
+            )
         }
     };
     let region = match &a.region {
@@ -216,7 +224,9 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
     ));
     text.push_str("encryption = \"kms\"       # kms (the module creates a key) | aes256\n");
     text.push_str("# lock_table    = \"<bucket>-lock\"\n");
-    text.push_str("# kms_key_arn   = \"arn:aws:kms:<region>:<account>:key/<id>\"  # use an existing key\n");
+    text.push_str(
+        "# kms_key_arn   = \"arn:aws:kms:<region>:<account>:key/<id>\"  # use an existing key\n",
+    );
     text.push_str("# bootstrap_dir = \"bootstrap\"\n");
     text.push_str("# tags          = { team = \"platform\" }\n");
     for e in &a.envs {
@@ -224,8 +234,11 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
     }
     crate::write::atomic_write(&a.config, text.as_bytes())?;
     writeln!(out, "wrote {}", a.config.display()).map_err(|e| Error::io("stdout", e))?;
-    writeln!(out, "next: tfboot generate   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)")
-        .map_err(|e| Error::io("stdout", e))?;
+    writeln!(
+        out,
+        "next: tfboot generate   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)"
+    )
+    .map_err(|e| Error::io("stdout", e))?;
     Ok(0)
 }
 
@@ -262,10 +275,16 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             bucket: Sourced::flag("--bucket", bucket.clone()),
             region: Sourced::flag("--region", region),
             lock: a.lock.unwrap_or_default(),
-            lock_table: a.lock_table.clone().map(|t| Sourced::flag("--lock-table", t)),
+            lock_table: a
+                .lock_table
+                .clone()
+                .map(|t| Sourced::flag("--lock-table", t)),
             encryption: a.encryption.unwrap_or_default(),
             encryption_field: "--encryption".into(),
-            kms_key_arn: a.kms_key_arn.clone().map(|k| Sourced::flag("--kms-key-arn", k)),
+            kms_key_arn: a
+                .kms_key_arn
+                .clone()
+                .map(|k| Sourced::flag("--kms-key-arn", k)),
             bootstrap_dir: None,
             bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
             tags: parse_tags(&a.tags)?,
@@ -273,7 +292,7 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         };
         let project = input.build()?;
         let cmd = bootstrap_command_line(a);
-        (PathBuf::from("."), project, cmd)
+        (PathBuf::new(), project, cmd)
     } else {
         let flags_without_config = a.region.is_some()
             || a.lock.is_some()
@@ -295,11 +314,7 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         let cfg = LoadedConfig::load(&a.config)?;
         let project = ProjectInput::from_config(&cfg).build()?;
-        let mut cmd = "tfboot bootstrap --apply".to_string();
-        if a.config != Path::new(DEFAULT_FILE) {
-            cmd.push_str(&format!(" --config {}", a.config.display()));
-        }
-        (cfg.base_dir(), project, cmd)
+        (cfg.base_dir(), project, config_apply_command(&a.config))
     };
     if let Some(dir) = &a.out {
         if dir.as_os_str().is_empty() {
@@ -307,7 +322,12 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         project.bootstrap.dir = dir.clone();
     }
-    let plan = generate::plan_bootstrap(&root, &project, &apply_command, a.force)?;
+    let readme_command = if a.bucket.is_some() {
+        apply_command.as_str()
+    } else {
+        README_APPLY_COMMAND
+    };
+    let plan = generate::plan_bootstrap(&root, &project, readme_command, a.force)?;
     let summary = execute_and_report(&plan, out)?;
     let module_dir = root.join(&project.bootstrap.dir);
     if !a.apply {
@@ -325,7 +345,10 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         if !bc.is_file() {
             return Err(Error::io(
                 bc,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "backend config file not found"),
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "backend config file not found",
+                ),
             ));
         }
     }
@@ -369,7 +392,14 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
         push("lock-table", t);
     }
     if let Some(e) = a.encryption {
-        push("encryption", if e == Encryption::Kms { "kms" } else { "aes256" });
+        push(
+            "encryption",
+            if e == Encryption::Kms {
+                "kms"
+            } else {
+                "aes256"
+            },
+        );
     }
     if let Some(k) = &a.kms_key_arn {
         push("kms-key-arn", k);
@@ -398,8 +428,14 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-fn print_next_steps(out: &mut dyn Write, project: &Project, module_dir: &Path, apply_command: &str) -> Result<()> {
-    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+fn print_next_steps(
+    out: &mut dyn Write,
+    project: &Project,
+    module_dir: &Path,
+    apply_command: &str,
+) -> Result<()> {
+    let w =
+        |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
     if generate::is_bootstrapped(module_dir) {
         w(out, format!(
             "next: the module is bootstrapped already (its state is at s3://{}/{}); `cd {} && terraform plan` to review changes",
@@ -434,7 +470,8 @@ fn execute_and_report(plan: &Plan, out: &mut dyn Write) -> Result<Summary> {
         return Err(Error::Refused(refused));
     }
     let summary = plan.execute()?;
-    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    let w =
+        |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
     for f in &plan.files {
         let verb = match f.action {
             Action::Create => "created",
@@ -463,11 +500,7 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
     let cfg = LoadedConfig::load(&a.config)?;
     let project = ProjectInput::from_config(&cfg).build()?;
     let root = cfg.base_dir();
-    let mut apply_command = "tfboot bootstrap --apply".to_string();
-    if a.config != Path::new(DEFAULT_FILE) {
-        apply_command.push_str(&format!(" --config {}", a.config.display()));
-    }
-    let plan = generate::plan_bootstrap(&root, &project, &apply_command, a.force)?;
+    let plan = generate::plan_bootstrap(&root, &project, README_APPLY_COMMAND, a.force)?;
     if a.diff {
         print_diffs(&plan, out)?;
     }
@@ -483,8 +516,29 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
         )
         .map_err(|e| Error::io("stdout", e))?;
     }
-    print_next_steps(out, &project, &root.join(&project.bootstrap.dir), &apply_command)?;
+    print_next_steps(
+        out,
+        &project,
+        &root.join(&project.bootstrap.dir),
+        &config_apply_command(&a.config),
+    )?;
     Ok(0)
+}
+
+/// The apply command the module README shows when the module comes from a config file: the same
+/// whatever path the config was given by, so the output does not depend on the working directory.
+const README_APPLY_COMMAND: &str =
+    "tfboot bootstrap --apply   # in the directory that holds tfboot.toml";
+
+fn config_apply_command(config: &Path) -> String {
+    let mut cmd = "tfboot bootstrap --apply".to_string();
+    if config != Path::new(DEFAULT_FILE) {
+        cmd.push_str(&format!(
+            " --config {}",
+            shell_quote(&config.to_string_lossy())
+        ));
+    }
+    cmd
 }
 
 fn check_report(plan: &Plan, out: &mut dyn Write) -> Result<i32> {
@@ -494,18 +548,24 @@ fn check_report(plan: &Plan, out: &mut dyn Write) -> Result<i32> {
             Action::Unchanged => continue,
             Action::Create => "missing",
             Action::Update => "outdated",
-            Action::Refuse(Provenance::Foreign) | Action::Overwrite(Provenance::Foreign) => "not generated by tfboot",
+            Action::Refuse(Provenance::Foreign) | Action::Overwrite(Provenance::Foreign) => {
+                "not generated by tfboot"
+            }
             Action::Refuse(_) | Action::Overwrite(_) => "hand-edited",
         };
         drift += 1;
         writeln!(out, "{what}: {}", f.display.display()).map_err(|e| Error::io("stdout", e))?;
     }
     if drift == 0 {
-        writeln!(out, "tfboot: all {} files are up to date", plan.files.len()).map_err(|e| Error::io("stdout", e))?;
+        writeln!(out, "tfboot: all {} files are up to date", plan.files.len())
+            .map_err(|e| Error::io("stdout", e))?;
         Ok(0)
     } else {
-        writeln!(out, "tfboot: {drift} file(s) differ from tfboot.toml; run `tfboot generate`")
-            .map_err(|e| Error::io("stdout", e))?;
+        writeln!(
+            out,
+            "tfboot: {drift} file(s) differ from tfboot.toml; run `tfboot generate`"
+        )
+        .map_err(|e| Error::io("stdout", e))?;
         Ok(1)
     }
 }

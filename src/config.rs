@@ -103,7 +103,7 @@ impl LoadedConfig {
     pub fn base_dir(&self) -> PathBuf {
         match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
+            _ => PathBuf::new(),
         }
     }
 
@@ -132,7 +132,11 @@ impl LoadedConfig {
 
 fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
-    source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 fn describe_toml_error(source: &str, e: &toml::de::Error) -> String {

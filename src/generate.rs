@@ -15,7 +15,12 @@ pub fn is_bootstrapped(module_dir: &Path) -> bool {
 }
 
 /// Plan the bootstrap module of `project` under `root`.
-pub fn plan_bootstrap(root: &Path, project: &Project, apply_command: &str, force: bool) -> Result<Plan> {
+pub fn plan_bootstrap(
+    root: &Path,
+    project: &Project,
+    apply_command: &str,
+    force: bool,
+) -> Result<Plan> {
     let mut files = render::bootstrap_module(project, apply_command)?;
     let bootstrapped = is_bootstrapped(&root.join(&project.bootstrap.dir));
     files.retain(|f| !(f.transient && bootstrapped));

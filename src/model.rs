@@ -185,7 +185,11 @@ impl Project {
             bucket: self.store.bucket.clone(),
             key: key.map(str::to_string),
             region: self.store.region.clone(),
-            kms_key_id: self.store.encryption.backend_kms_key_id().map(str::to_string),
+            kms_key_id: self
+                .store
+                .encryption
+                .backend_kms_key_id()
+                .map(str::to_string),
             dynamodb_table: self.lock.table.clone(),
             use_lockfile: self.lock.mode.uses_lockfile(),
             workspace_key_prefix: None,
@@ -389,11 +393,17 @@ impl ProjectInput {
     }
 }
 
-fn check_tags(tags: &[(Sourced, Sourced)], errors: &mut Vec<InvalidValue>) -> BTreeMap<String, String> {
+fn check_tags(
+    tags: &[(Sourced, Sourced)],
+    errors: &mut Vec<InvalidValue>,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if tags.len() > 50 {
         if let Some((k, _)) = tags.first() {
-            errors.push(k.invalid(format!("AWS allows at most 50 tags per resource ({} given)", tags.len())));
+            errors.push(k.invalid(format!(
+                "AWS allows at most 50 tags per resource ({} given)",
+                tags.len()
+            )));
         }
     }
     for (k, v) in tags {
@@ -414,7 +424,10 @@ fn check_env_collisions(
 ) {
     let mut seen_names: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_keys: BTreeMap<(String, Option<&str>), String> = BTreeMap::new();
-    seen_keys.insert((bootstrap_key.to_string(), None), "the bootstrap module".to_string());
+    seen_keys.insert(
+        (bootstrap_key.to_string(), None),
+        "the bootstrap module".to_string(),
+    );
     for (i, env) in envs.iter().enumerate() {
         let src = &input.envs[i];
         if let Some(first) = seen_names.insert(&env.name, i) {
@@ -485,12 +498,24 @@ impl ProjectInput {
             bucket: sourced("state.bucket", &s.bucket),
             region: sourced("state.region", &s.region),
             lock: s.lock,
-            lock_table: s.lock_table.as_ref().map(|v| sourced("state.lock_table", v)),
+            lock_table: s
+                .lock_table
+                .as_ref()
+                .map(|v| sourced("state.lock_table", v)),
             encryption: s.encryption,
             encryption_field: "state.encryption".into(),
-            kms_key_arn: s.kms_key_arn.as_ref().map(|v| sourced("state.kms_key_arn", v)),
-            bootstrap_dir: s.bootstrap_dir.as_ref().map(|v| sourced("state.bootstrap_dir", v)),
-            bootstrap_key: s.bootstrap_key.as_ref().map(|v| sourced("state.bootstrap_key", v)),
+            kms_key_arn: s
+                .kms_key_arn
+                .as_ref()
+                .map(|v| sourced("state.kms_key_arn", v)),
+            bootstrap_dir: s
+                .bootstrap_dir
+                .as_ref()
+                .map(|v| sourced("state.bootstrap_dir", v)),
+            bootstrap_key: s
+                .bootstrap_key
+                .as_ref()
+                .map(|v| sourced("state.bootstrap_key", v)),
             tags: tags("state", &s.tags),
             envs: cfg
                 .file

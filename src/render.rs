@@ -18,18 +18,42 @@ pub const OVERRIDE_FILE: &str = "bootstrap_override.tf";
 pub const NONCURRENT_DAYS: u32 = 90;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("bootstrap/versions.tf.tera", include_str!("../templates/bootstrap/versions.tf.tera")),
-    ("bootstrap/kms.tf.tera", include_str!("../templates/bootstrap/kms.tf.tera")),
-    ("bootstrap/s3.tf.tera", include_str!("../templates/bootstrap/s3.tf.tera")),
-    ("bootstrap/dynamodb.tf.tera", include_str!("../templates/bootstrap/dynamodb.tf.tera")),
-    ("bootstrap/outputs.tf.tera", include_str!("../templates/bootstrap/outputs.tf.tera")),
-    ("bootstrap/backend.tf.tera", include_str!("../templates/bootstrap/backend.tf.tera")),
+    (
+        "bootstrap/versions.tf.tera",
+        include_str!("../templates/bootstrap/versions.tf.tera"),
+    ),
+    (
+        "bootstrap/kms.tf.tera",
+        include_str!("../templates/bootstrap/kms.tf.tera"),
+    ),
+    (
+        "bootstrap/s3.tf.tera",
+        include_str!("../templates/bootstrap/s3.tf.tera"),
+    ),
+    (
+        "bootstrap/dynamodb.tf.tera",
+        include_str!("../templates/bootstrap/dynamodb.tf.tera"),
+    ),
+    (
+        "bootstrap/outputs.tf.tera",
+        include_str!("../templates/bootstrap/outputs.tf.tera"),
+    ),
+    (
+        "bootstrap/backend.tf.tera",
+        include_str!("../templates/bootstrap/backend.tf.tera"),
+    ),
     (
         "bootstrap/bootstrap_override.tf.tera",
         include_str!("../templates/bootstrap/bootstrap_override.tf.tera"),
     ),
-    ("bootstrap/README.md.tera", include_str!("../templates/bootstrap/README.md.tera")),
-    ("bootstrap/gitignore.tera", include_str!("../templates/bootstrap/gitignore.tera")),
+    (
+        "bootstrap/README.md.tera",
+        include_str!("../templates/bootstrap/README.md.tera"),
+    ),
+    (
+        "bootstrap/gitignore.tera",
+        include_str!("../templates/bootstrap/gitignore.tera"),
+    ),
 ];
 
 /// What a file is, which decides how tfboot's marker is written into it.
@@ -112,7 +136,11 @@ fn hcl_key(k: &str) -> String {
 /// Lines `key = value` with the `=` aligned as `terraform fmt` aligns a run of one-line attributes
 /// (width counted in characters, as HashiCorp's formatter counts runes).
 pub fn align(items: &[(String, String)], indent: &str) -> String {
-    let width = items.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = items
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     items
         .iter()
         .map(|(k, v)| {
@@ -191,7 +219,9 @@ fn template_error(name: &str, e: &tera::Error) -> Error {
 }
 
 fn render(tera: &Tera, name: &str, ctx: &Context) -> Result<String> {
-    let mut out = tera.render(name, ctx).map_err(|e| template_error(name, &e))?;
+    let mut out = tera
+        .render(name, ctx)
+        .map_err(|e| template_error(name, &e))?;
     if !out.ends_with('\n') {
         out.push('\n');
     }
@@ -202,29 +232,30 @@ fn render(tera: &Tera, name: &str, ctx: &Context) -> Result<String> {
 pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<RenderedFile>> {
     let tera = engine()?;
     let store = &project.store;
-    let (encryption, created_key, kms_alias, kms_key_ref, encryption_summary) = match &store.encryption {
-        StoreEncryption::CreatedKey { alias } => (
-            "kms",
-            true,
-            alias.clone(),
-            "aws_kms_key.state.arn".to_string(),
-            format!("SSE-KMS with the module's key `{alias}`, S3 bucket keys on"),
-        ),
-        StoreEncryption::ExistingKey { arn } => (
-            "kms",
-            false,
-            String::new(),
-            quote_hcl(arn),
-            format!("SSE-KMS with the existing key `{arn}`, S3 bucket keys on"),
-        ),
-        StoreEncryption::Aes256 => (
-            "aes256",
-            false,
-            String::new(),
-            String::new(),
-            "SSE-S3 (AES256)".to_string(),
-        ),
-    };
+    let (encryption, created_key, kms_alias, kms_key_ref, encryption_summary) =
+        match &store.encryption {
+            StoreEncryption::CreatedKey { alias } => (
+                "kms",
+                true,
+                alias.clone(),
+                "aws_kms_key.state.arn".to_string(),
+                format!("SSE-KMS with the module's key `{alias}`, S3 bucket keys on"),
+            ),
+            StoreEncryption::ExistingKey { arn } => (
+                "kms",
+                false,
+                String::new(),
+                quote_hcl(arn),
+                format!("SSE-KMS with the existing key `{arn}`, S3 bucket keys on"),
+            ),
+            StoreEncryption::Aes256 => (
+                "aes256",
+                false,
+                String::new(),
+                String::new(),
+                "SSE-S3 (AES256)".to_string(),
+            ),
+        };
     let tags: Vec<(String, String)> = store
         .tags
         .iter()
@@ -296,7 +327,12 @@ pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<Re
     }
     add("outputs.tf.tera", "outputs.tf", FileKind::Hcl, false)?;
     add("backend.tf.tera", "backend.tf", FileKind::Hcl, false)?;
-    add("bootstrap_override.tf.tera", OVERRIDE_FILE, FileKind::Hcl, true)?;
+    add(
+        "bootstrap_override.tf.tera",
+        OVERRIDE_FILE,
+        FileKind::Hcl,
+        true,
+    )?;
     add("README.md.tera", "README.md", FileKind::Markdown, false)?;
     add("gitignore.tera", ".gitignore", FileKind::Plain, false)?;
     for f in &files {

@@ -82,8 +82,8 @@ struct PartitionFacts {
 fn regions() -> &'static BTreeMap<String, String> {
     static REGIONS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
     REGIONS.get_or_init(|| {
-        let facts: RegionFacts =
-            serde_json::from_str(include_str!("../data/aws-regions.json")).unwrap_or_else(|e| {
+        let facts: RegionFacts = serde_json::from_str(include_str!("../data/aws-regions.json"))
+            .unwrap_or_else(|e| {
                 panic!("built-in data/aws-regions.json is invalid: {e}") // compiled in; tested
             });
         let mut out = BTreeMap::new();
@@ -153,7 +153,10 @@ fn rfc4122_uuid(s: &str) -> bool {
         return false;
     }
     matches!(parts[2].as_bytes()[0], b'1'..=b'5')
-        && matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+        && matches!(
+            parts[3].as_bytes()[0],
+            b'8' | b'9' | b'a' | b'b' | b'A' | b'B'
+        )
 }
 
 fn mrk_id(s: &str) -> bool {
@@ -164,8 +167,7 @@ fn mrk_id(s: &str) -> bool {
 fn alias_name(s: &str) -> bool {
     s.strip_prefix("alias/").is_some_and(|n| {
         !n.is_empty()
-            && n
-                .chars()
+            && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'))
     })
 }
@@ -181,7 +183,9 @@ pub fn kms_key_arn(arn: &str, state_region: &str) -> Result<(), String> {
     }
     let (partition, region, account, resource) = (parts[1], parts[3], parts[4], parts[5]);
     if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("the account id {account:?} is not 12 digits; {SHAPE}"));
+        return Err(format!(
+            "the account id {account:?} is not 12 digits; {SHAPE}"
+        ));
     }
     let resource_ok = match resource.strip_prefix("key/") {
         Some(id) => rfc4122_uuid(id) || mrk_id(id),
@@ -217,12 +221,22 @@ pub fn role_arn(arn: &str) -> Result<(), String> {
     }
     if !matches!(
         parts[1],
-        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b" | "aws-iso-e" | "aws-iso-f" | "aws-eusc"
+        "aws"
+            | "aws-cn"
+            | "aws-us-gov"
+            | "aws-iso"
+            | "aws-iso-b"
+            | "aws-iso-e"
+            | "aws-iso-f"
+            | "aws-eusc"
     ) {
         return Err(format!("unknown partition {:?}; {SHAPE}", parts[1]));
     }
     if parts[4].len() != 12 || !parts[4].chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("the account id {:?} is not 12 digits; {SHAPE}", parts[4]));
+        return Err(format!(
+            "the account id {:?} is not 12 digits; {SHAPE}",
+            parts[4]
+        ));
     }
     let Some(name) = parts[5].strip_prefix("role/") else {
         return Err(format!("the resource is not role/<name>; {SHAPE}"));
@@ -283,7 +297,9 @@ fn tag_char(c: char) -> bool {
 pub fn tag_key(key: &str) -> Result<(), String> {
     let n = key.chars().count();
     if !(1..=128).contains(&n) {
-        return Err(format!("AWS tag keys are 1 to 128 characters long (this one has {n})"));
+        return Err(format!(
+            "AWS tag keys are 1 to 128 characters long (this one has {n})"
+        ));
     }
     if key.to_ascii_lowercase().starts_with("aws:") {
         return Err("AWS reserves tag keys starting with \"aws:\"".into());
@@ -300,7 +316,9 @@ pub fn tag_key(key: &str) -> Result<(), String> {
 pub fn tag_value(value: &str) -> Result<(), String> {
     let n = value.chars().count();
     if n > 256 {
-        return Err(format!("AWS tag values are at most 256 characters long (this one has {n})"));
+        return Err(format!(
+            "AWS tag values are at most 256 characters long (this one has {n})"
+        ));
     }
     if let Some(c) = value.chars().find(|c| !tag_char(*c)) {
         return Err(format!(
@@ -340,7 +358,9 @@ pub fn relative_dir(dir: &str) -> Result<(), String> {
             ".." => {
                 depth -= 1;
                 if depth < 0 {
-                    return Err("a directory must stay inside the repository ('..' leaves it)".into());
+                    return Err(
+                        "a directory must stay inside the repository ('..' leaves it)".into(),
+                    );
                 }
             }
             _ => depth += 1,
@@ -407,7 +427,11 @@ mod tests {
     fn kms_arns() {
         let ok = "arn:aws:kms:eu-west-1:111122223333:key/0b6b2b5e-4d4f-4c8e-9a7d-3f2e1d0c9b8a";
         assert_eq!(kms_key_arn(ok, "eu-west-1"), Ok(()));
-        assert!(kms_key_arn("arn:aws:kms:eu-west-1:111122223333:alias/state", "eu-west-1").is_ok());
+        assert!(kms_key_arn(
+            "arn:aws:kms:eu-west-1:111122223333:alias/state",
+            "eu-west-1"
+        )
+        .is_ok());
         assert!(kms_key_arn(
             "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
             "eu-west-1"
@@ -419,7 +443,9 @@ mod tests {
             "eu-west-1"
         )
         .is_err());
-        assert!(kms_key_arn(ok, "us-east-1").unwrap_err().contains("bucket is in us-east-1"));
+        assert!(kms_key_arn(ok, "us-east-1")
+            .unwrap_err()
+            .contains("bucket is in us-east-1"));
         assert!(kms_key_arn("alias/state", "eu-west-1").is_err());
         assert!(kms_key_arn(
             "arn:aws-cn:kms:eu-west-1:111122223333:alias/state",

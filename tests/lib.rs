@@ -1,0 +1,12 @@
+//! The single integration-test binary: one module per feature, each running the real `tfboot`
+//! binary in a temporary directory.
+
+mod support;
+
+mod apply;
+mod bootstrap;
+mod e2e;
+mod examples;
+mod generate;
+mod render;
+mod validation;
