@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, InvalidValue, Result};
-use crate::model::{Encryption, LockMode};
+use crate::model::{Encryption, Layout, LockMode};
 
 pub const DEFAULT_FILE: &str = "tfboot.toml";
 
@@ -15,6 +15,10 @@ pub const DEFAULT_FILE: &str = "tfboot.toml";
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// `dir` (default): `<dir>/backend.tf` per environment. `tfbackend`: one
+    /// `<dir>/<env>.s3.tfbackend` partial configuration per environment beside a `backend "s3" {}`.
+    #[serde(default)]
+    pub layout: Layout,
     /// The state bucket, its lock and the bootstrap module.
     pub state: StateSection,
     /// Environments, each with its own backend and state key.
@@ -68,10 +72,12 @@ pub struct EnvSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscoverSection {
+    /// Globs of directories (relative to the config file) that hold root modules.
     #[serde(default)]
-    pub roots: Vec<String>,
+    pub roots: Vec<Spanned<String>>,
+    /// Globs of directories to leave out.
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<Spanned<String>>,
 }
 
 /// A config file together with where it came from, so validation errors can point at lines.

@@ -1,10 +1,12 @@
 //! From a [`Project`] to a [`Plan`] of files under a root directory.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::error::Result;
-use crate::model::Project;
-use crate::render::{self, OVERRIDE_FILE};
+use crate::discover::{self, RootMatcher, TreeScan};
+use crate::error::{Error, InvalidValue, Result};
+use crate::model::{Layout, Project};
+use crate::render::{self, BackendTarget, RenderedFile, OVERRIDE_FILE};
 use crate::write::Plan;
 
 /// True when the bootstrap module has been through bootstrap already: its `backend.tf` exists and
@@ -14,15 +16,149 @@ pub fn is_bootstrapped(module_dir: &Path) -> bool {
     module_dir.join("backend.tf").exists() && !module_dir.join(OVERRIDE_FILE).exists()
 }
 
-/// Plan the bootstrap module of `project` under `root`.
+fn bootstrap_files(
+    root: &Path,
+    project: &Project,
+    apply_command: &str,
+) -> Result<Vec<RenderedFile>> {
+    let mut files = render::bootstrap_module(project, apply_command)?;
+    let bootstrapped = is_bootstrapped(&root.join(&project.bootstrap.dir));
+    files.retain(|f| !(f.transient && bootstrapped));
+    Ok(files)
+}
+
+/// Plan the bootstrap module of `project` under `root` (what `tfboot bootstrap` writes).
 pub fn plan_bootstrap(
     root: &Path,
     project: &Project,
     apply_command: &str,
     force: bool,
 ) -> Result<Plan> {
-    let mut files = render::bootstrap_module(project, apply_command)?;
-    let bootstrapped = is_bootstrapped(&root.join(&project.bootstrap.dir));
-    files.retain(|f| !(f.transient && bootstrapped));
-    Plan::new(root, &files, force)
+    Plan::new(root, &bootstrap_files(root, project, apply_command)?, force)
+}
+
+/// Everything `tfboot generate` writes, and what it found that it no longer writes.
+pub struct Generation {
+    pub plan: Plan,
+    /// Backend files tfboot generated earlier that nothing in the config produces any more.
+    pub stale: Vec<String>,
+    /// How many root modules `[discover]` found.
+    pub discovered: usize,
+}
+
+fn dir_string(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+fn under(dir: &str, ancestor: &str) -> bool {
+    dir == ancestor || dir.starts_with(&format!("{ancestor}/"))
+}
+
+/// Plan the bootstrap module, every `[[env]]` backend and every discovered root's backend.
+pub fn plan_all(
+    root: &Path,
+    project: &Project,
+    apply_command: &str,
+    force: bool,
+) -> Result<Generation> {
+    let mut files = bootstrap_files(root, project, apply_command)?;
+    let scan: TreeScan = discover::scan(root)?;
+    let bootstrap_dir = dir_string(&project.bootstrap.dir);
+
+    let mut targets: Vec<BackendTarget> = Vec::new();
+    let mut partial_dirs: BTreeSet<String> = BTreeSet::new();
+    // State address → who uses it, for collisions between envs, discovered roots and bootstrap.
+    // Keyed by state key alone: the default workspace ignores workspace_key_prefix.
+    let mut addresses: BTreeMap<String, String> = BTreeMap::new();
+    addresses.insert(project.bootstrap.key.clone(), "the bootstrap module".into());
+    for env in &project.envs {
+        let dir = dir_string(&env.dir);
+        let block = project.env_backend(env);
+        addresses.insert(env.key.clone(), format!("env {:?}", env.name));
+        let tfbackend_name = (project.layout == Layout::Tfbackend).then(|| env.name.clone());
+        if tfbackend_name.is_some() {
+            partial_dirs.insert(dir.clone());
+        }
+        targets.push(BackendTarget {
+            what: format!("env {}", env.name),
+            dir,
+            tfbackend_name,
+            block,
+        });
+    }
+
+    let mut discovered = 0;
+    if let Some(d) = &project.discover {
+        let matcher = RootMatcher::new(&d.roots, &d.exclude)?;
+        let env_dirs: BTreeSet<String> = project.envs.iter().map(|e| dir_string(&e.dir)).collect();
+        let mut collisions = Vec::new();
+        for dir in discover::roots(&scan, &matcher) {
+            if env_dirs.contains(&dir) || under(&dir, &bootstrap_dir) {
+                continue;
+            }
+            let key = format!("{dir}/terraform.tfstate");
+            let who = format!("discovered root {dir}");
+            if let Some(other) = addresses.get(&key) {
+                collisions.push(InvalidValue {
+                    file: None,
+                    line: None,
+                    field: format!("discover (root {dir})"),
+                    value: key.clone(),
+                    rule: format!(
+                        "state address s3://{}/{key} is also used by {other}; two configurations sharing one state overwrite each other",
+                        project.store.bucket
+                    ),
+                });
+                continue;
+            }
+            addresses.insert(key.clone(), who);
+            discovered += 1;
+            targets.push(BackendTarget {
+                what: format!("root {dir}"),
+                dir,
+                tfbackend_name: None,
+                block: project.backend(Some(&key)),
+            });
+        }
+        if !collisions.is_empty() {
+            return Err(Error::Invalid(collisions));
+        }
+    }
+
+    // A second backend block in a root breaks `terraform init`: refuse to add one.
+    let mut conflicts = Vec::new();
+    for t in &targets {
+        if t.tfbackend_name.is_none() {
+            if let Some(places) = scan.foreign_backends.get(&t.dir) {
+                conflicts.push(format!(
+                    "{} already declares a backend ({}); tfboot would add a second one in {}/backend.tf. Remove it, or exclude the directory",
+                    t.what,
+                    places.join(", "),
+                    t.dir
+                ));
+            }
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(Error::Conflicts(conflicts));
+    }
+    // Partial layout: a directory that already has `backend "s3" {}` (or any backend) keeps it.
+    let partial: Vec<String> = partial_dirs
+        .into_iter()
+        .filter(|d| !scan.foreign_backends.contains_key(d))
+        .collect();
+
+    files.extend(render::backend_files(&targets, &partial)?);
+    let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
+    let stale = scan
+        .generated_backend_files
+        .iter()
+        .filter(|f| !planned.contains(*f))
+        .cloned()
+        .collect();
+    Ok(Generation {
+        plan: Plan::new(root, &files, force)?,
+        stale,
+        discovered,
+    })
 }

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod discover;
 pub mod error;
 pub mod generate;
 pub mod model;

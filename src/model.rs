@@ -48,6 +48,17 @@ impl LockMode {
     }
 }
 
+/// How per-environment backend configuration is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// `<dir>/backend.tf` with the whole `backend "s3"` block.
+    #[default]
+    Dir,
+    /// `<dir>/<env>.s3.tfbackend` partial configurations beside a `backend "s3" {}` block.
+    Tfbackend,
+}
+
 /// Default encryption of the state bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -176,6 +187,16 @@ pub struct Project {
     pub lock: Lock,
     pub bootstrap: BootstrapModule,
     pub envs: Vec<EnvBackend>,
+    pub layout: Layout,
+    /// `[discover]` roots and exclude globs.
+    pub discover: Option<Discover>,
+}
+
+/// `[discover]`: root modules found by globs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discover {
+    pub roots: Vec<String>,
+    pub exclude: Vec<String>,
 }
 
 impl Project {
@@ -274,6 +295,8 @@ pub struct ProjectInput {
     pub bootstrap_key: Option<Sourced>,
     pub tags: Vec<(Sourced, Sourced)>,
     pub envs: Vec<EnvInput>,
+    pub layout: Layout,
+    pub discover: Option<Discover>,
 }
 
 pub const DEFAULT_BOOTSTRAP_DIR: &str = "bootstrap";
@@ -351,6 +374,13 @@ impl ProjectInput {
                     k.check(&mut errors, validate::state_key);
                     k.value.clone()
                 }
+                // Partial-configuration envs usually share one directory, so each gets its own
+                // sub-path; with one backend.tf per directory the directory is unique already.
+                None if self.layout == Layout::Tfbackend => format!(
+                    "{}/{}/terraform.tfstate",
+                    normalize_dir(&dir),
+                    env.name.value
+                ),
                 None => format!("{}/terraform.tfstate", normalize_dir(&dir)),
             };
             if let Some(r) = &env.role_arn {
@@ -369,6 +399,18 @@ impl ProjectInput {
             });
         }
         check_env_collisions(&self, &envs, &bootstrap_key, &mut errors);
+        if self.layout == Layout::Dir {
+            let mut dirs: BTreeMap<&PathBuf, &str> = BTreeMap::new();
+            for (i, env) in envs.iter().enumerate() {
+                if let Some(other) = dirs.insert(&env.dir, &env.name) {
+                    let src = &self.envs[i];
+                    let at = src.dir.clone().unwrap_or_else(|| src.name.clone());
+                    errors.push(at.invalid(format!(
+                        "env {other:?} uses the same directory; with layout = \"dir\" each environment needs its own directory (or use layout = \"tfbackend\")"
+                    )));
+                }
+            }
+        }
 
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
@@ -389,6 +431,8 @@ impl ProjectInput {
                 key: bootstrap_key,
             },
             envs,
+            layout: self.layout,
+            discover: self.discover,
         })
     }
 }
@@ -414,8 +458,9 @@ fn check_tags(
     out
 }
 
-/// Two environments, or an environment and the bootstrap module, that would share a state object
-/// (same bucket, key and workspace prefix) or a directory overwrite each other's state.
+/// Two environments, or an environment and the bootstrap module, that would share a state object.
+/// The default workspace's state lives at `key` whatever `workspace_key_prefix` says (the prefix
+/// only places *other* workspaces, at `<prefix>/<workspace>/<key>`), so equal keys collide.
 fn check_env_collisions(
     input: &ProjectInput,
     envs: &[EnvBackend],
@@ -423,11 +468,8 @@ fn check_env_collisions(
     errors: &mut Vec<InvalidValue>,
 ) {
     let mut seen_names: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut seen_keys: BTreeMap<(String, Option<&str>), String> = BTreeMap::new();
-    seen_keys.insert(
-        (bootstrap_key.to_string(), None),
-        "the bootstrap module".to_string(),
-    );
+    let mut seen_keys: BTreeMap<&str, String> = BTreeMap::new();
+    seen_keys.insert(bootstrap_key, "the bootstrap module".to_string());
     for (i, env) in envs.iter().enumerate() {
         let src = &input.envs[i];
         if let Some(first) = seen_names.insert(&env.name, i) {
@@ -435,19 +477,17 @@ fn check_env_collisions(
                 "environment names must be unique; env[{first}] has the same name"
             )));
         }
-        let addr = (env.key.clone(), env.workspace_key_prefix.as_deref());
-        let who = format!("env {:?}", env.name);
-        if let Some(other) = seen_keys.get(&addr) {
+        if let Some(other) = seen_keys.get(env.key.as_str()) {
             let at = src.key.clone().unwrap_or_else(|| Sourced {
                 value: env.key.clone(),
                 ..src.name.clone()
             });
             errors.push(at.invalid(format!(
-                "state address s3://{}/{} is also used by {other}; two configurations sharing one state overwrite each other",
+                "state address s3://{}/{} is also used by {other}; two configurations sharing one state overwrite each other (the default workspace uses the key as is, whatever workspace_key_prefix says)",
                 input.bucket.value, env.key
             )));
         } else {
-            seen_keys.insert(addr, who);
+            seen_keys.insert(&env.key, format!("env {:?}", env.name));
         }
     }
 }
@@ -537,6 +577,11 @@ impl ProjectInput {
                     }
                 })
                 .collect(),
+            layout: cfg.file.layout,
+            discover: cfg.file.discover.as_ref().map(|d| Discover {
+                roots: d.roots.iter().map(|r| r.get_ref().clone()).collect(),
+                exclude: d.exclude.iter().map(|r| r.get_ref().clone()).collect(),
+            }),
         }
     }
 }

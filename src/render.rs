@@ -54,6 +54,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "bootstrap/gitignore.tera",
         include_str!("../templates/bootstrap/gitignore.tera"),
     ),
+    (
+        "env/backend.tf.tera",
+        include_str!("../templates/env/backend.tf.tera"),
+    ),
+    (
+        "env/env.s3.tfbackend.tera",
+        include_str!("../templates/env/env.s3.tfbackend.tera"),
+    ),
+    (
+        "env/partial_backend.tf.tera",
+        include_str!("../templates/env/partial_backend.tf.tera"),
+    ),
 ];
 
 /// What a file is, which decides how tfboot's marker is written into it.
@@ -349,4 +361,75 @@ pub fn check_hcl(name: &str, body: &str) -> Result<()> {
         template: name.to_string(),
         message: format!("rendered invalid HCL: {e}"),
     })
+}
+
+#[derive(Serialize)]
+struct BackendContext<'a> {
+    what: &'a str,
+    bucket: &'a str,
+    key: &'a str,
+    file_name: &'a str,
+    attrs: String,
+}
+
+/// A root module that gets a backend: an `[[env]]` entry or a discovered directory.
+#[derive(Debug, Clone)]
+pub struct BackendTarget {
+    /// `env "dev"` or `root live/prod/app`, for comments and messages.
+    pub what: String,
+    /// Directory relative to the project root, `/`-separated.
+    pub dir: String,
+    /// `Some(name)` writes `<dir>/<name>.s3.tfbackend` (layout tfbackend); `None` writes `<dir>/backend.tf`.
+    pub tfbackend_name: Option<String>,
+    pub block: BackendBlock,
+}
+
+/// Render `backend.tf` / `*.s3.tfbackend` files for many targets (in parallel), plus one
+/// `backend "s3" {}` file per directory that uses partial configuration and has no backend yet.
+pub fn backend_files(
+    targets: &[BackendTarget],
+    partial_dirs: &[String],
+) -> Result<Vec<RenderedFile>> {
+    use rayon::prelude::*;
+    let tera = engine()?;
+    let mut files: Vec<RenderedFile> = targets
+        .par_iter()
+        .map(|t| {
+            let (template, file_name, indent) = match &t.tfbackend_name {
+                Some(name) => (
+                    "env/env.s3.tfbackend.tera",
+                    format!("{name}.s3.tfbackend"),
+                    "",
+                ),
+                None => ("env/backend.tf.tera", "backend.tf".to_string(), "    "),
+            };
+            let ctx = BackendContext {
+                what: &t.what,
+                bucket: &t.block.bucket,
+                key: t.block.key.as_deref().unwrap_or_default(),
+                file_name: &file_name,
+                attrs: backend_attributes(&t.block, indent),
+            };
+            let ctx = Context::from_serialize(&ctx).map_err(|e| template_error(template, &e))?;
+            let body = render(&tera, template, &ctx)?;
+            let path = PathBuf::from(&t.dir).join(&file_name);
+            check_hcl(&path.to_string_lossy(), &body)?;
+            Ok(RenderedFile {
+                path,
+                kind: FileKind::Hcl,
+                body,
+                transient: false,
+            })
+        })
+        .collect::<Result<_>>()?;
+    for dir in partial_dirs {
+        let body = render(&tera, "env/partial_backend.tf.tera", &Context::new())?;
+        files.push(RenderedFile {
+            path: PathBuf::from(dir).join("backend.tf"),
+            kind: FileKind::Hcl,
+            body,
+            transient: false,
+        });
+    }
+    Ok(files)
 }

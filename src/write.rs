@@ -76,47 +76,53 @@ pub struct PlannedFile {
     pub action: Action,
 }
 
+fn plan_one(root: &Path, r: &RenderedFile, force: bool) -> Result<PlannedFile> {
+    let path = root.join(&r.path);
+    let content = with_marker(r.kind, &r.body);
+    let action = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Create,
+        Err(e) if path.is_dir() => {
+            let _ = e;
+            return Err(Error::io(
+                &path,
+                std::io::Error::other("is a directory, expected a file"),
+            ));
+        }
+        Err(e) => return Err(Error::io(&path, e)),
+        Ok(bytes) if bytes == content.as_bytes() => Action::Unchanged,
+        Ok(bytes) => {
+            let prov = match std::str::from_utf8(&bytes) {
+                Ok(s) => provenance(s),
+                Err(_) => Provenance::Foreign,
+            };
+            match (prov, force) {
+                (Provenance::Generated, _) => Action::Update,
+                (p, false) => Action::Refuse(p),
+                (p, true) => Action::Overwrite(p),
+            }
+        }
+    };
+    Ok(PlannedFile {
+        path,
+        display: r.path.clone(),
+        content,
+        action,
+    })
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub files: Vec<PlannedFile>,
 }
 
 impl Plan {
-    /// Compare the rendered files against what is on disk under `root`.
+    /// Compare the rendered files against what is on disk under `root` (reads run in parallel).
     pub fn new(root: &Path, rendered: &[RenderedFile], force: bool) -> Result<Self> {
-        let mut files = Vec::new();
-        for r in rendered {
-            let path = root.join(&r.path);
-            let content = with_marker(r.kind, &r.body);
-            let action = match std::fs::read(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Create,
-                Err(e) => return Err(Error::io(&path, e)),
-                Ok(bytes) if bytes == content.as_bytes() => Action::Unchanged,
-                Ok(bytes) => {
-                    let prov = match std::str::from_utf8(&bytes) {
-                        Ok(s) => provenance(s),
-                        Err(_) => Provenance::Foreign,
-                    };
-                    match (prov, force) {
-                        (Provenance::Generated, _) => Action::Update,
-                        (p, false) => Action::Refuse(p),
-                        (p, true) => Action::Overwrite(p),
-                    }
-                }
-            };
-            if path.is_dir() {
-                return Err(Error::io(
-                    &path,
-                    std::io::Error::other("is a directory, expected a file"),
-                ));
-            }
-            files.push(PlannedFile {
-                path,
-                display: r.path.clone(),
-                content,
-                action,
-            });
-        }
+        use rayon::prelude::*;
+        let files = rendered
+            .par_iter()
+            .map(|r| plan_one(root, r, force))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Plan { files })
     }
 
@@ -135,30 +141,28 @@ impl Plan {
         if !refused.is_empty() {
             return Err(Error::Refused(refused));
         }
+        use rayon::prelude::*;
+        self.files
+            .par_iter()
+            .filter(|f| {
+                matches!(
+                    f.action,
+                    Action::Create | Action::Update | Action::Overwrite(_)
+                )
+            })
+            .map(|f| atomic_write(&f.path, f.content.as_bytes()))
+            .collect::<Result<Vec<()>>>()?;
         let mut summary = Summary::default();
         for f in &self.files {
             match f.action {
                 Action::Unchanged => summary.unchanged.push(f.display.clone()),
-                Action::Create => {
-                    atomic_write(&f.path, f.content.as_bytes())?;
-                    summary.created.push(f.display.clone());
-                }
-                Action::Update | Action::Overwrite(_) => {
-                    atomic_write(&f.path, f.content.as_bytes())?;
-                    summary.updated.push(f.display.clone());
-                }
-                Action::Refuse(_) => unreachable_refuse()?,
+                Action::Create => summary.created.push(f.display.clone()),
+                Action::Update | Action::Overwrite(_) => summary.updated.push(f.display.clone()),
+                Action::Refuse(_) => {}
             }
         }
         Ok(summary)
     }
-}
-
-fn unreachable_refuse() -> Result<()> {
-    Err(Error::Template {
-        template: "(plan)".into(),
-        message: "internal error: refused file reached execution".into(),
-    })
 }
 
 /// What a run did.

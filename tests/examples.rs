@@ -39,8 +39,8 @@ fn quickstart_output_is_current() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let generated = files_under(&tmp.path().join("bootstrap"));
-    let committed = files_under(&example.join("bootstrap"));
+    let generated = files_under(tmp.path());
+    let committed = files_under(&example);
     let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     assert_eq!(
         names(&generated),
@@ -48,6 +48,6 @@ fn quickstart_output_is_current() {
         "file list differs: run `tfboot generate` in examples/quickstart"
     );
     for ((name, g), (_, c)) in generated.iter().zip(&committed) {
-        assert!(g == c, "examples/quickstart/bootstrap/{name} is stale: run `cargo run -- generate --config examples/quickstart/tfboot.toml`");
+        assert!(g == c, "examples/quickstart/{name} is stale: run `cargo run -- generate --config examples/quickstart/tfboot.toml`");
     }
 }

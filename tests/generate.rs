@@ -26,7 +26,13 @@ fn init_then_generate() {
         .stderr_has("--force");
     assert_eq!(sb.read("tfboot.toml"), cfg, "not overwritten");
 
-    sb.run(&["generate"]).ok().stdout_has("9 created");
+    sb.run(&["generate"]).ok().stdout_has("11 created");
+    assert!(sb
+        .read("envs/dev/backend.tf")
+        .contains("key            = \"envs/dev/terraform.tfstate\""));
+    assert!(sb
+        .read("envs/prod/backend.tf")
+        .contains("key            = \"envs/prod/terraform.tfstate\""));
     assert!(sb
         .read("bootstrap/backend.tf")
         .contains("bucket         = \"acme-tfstate\""));

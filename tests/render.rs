@@ -23,6 +23,8 @@ fn input(bucket: &str, lock: LockMode, enc: Encryption, kms: Option<&str>) -> Pr
         bootstrap_key: None,
         tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
         envs: Vec::new(),
+        layout: Default::default(),
+        discover: None,
     }
 }
 
