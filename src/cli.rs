@@ -533,7 +533,9 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
         let code = check_report(plan, out)?;
         return Ok(if generation.stale.is_empty() { code } else { 1 });
     }
+    let timer = generate::PhaseTimer::new();
     execute_and_report(plan, out)?;
+    timer.mark("write");
     if project.discover.is_some() {
         w(
             out,

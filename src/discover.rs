@@ -128,6 +128,20 @@ fn facts(base: &Path, path: &Path) -> Result<FileFacts> {
     Ok(out)
 }
 
+/// One walker thread's findings, handed over when the thread is done with it.
+struct Collector<'a> {
+    local: Vec<PathBuf>,
+    found: &'a std::sync::Mutex<Vec<PathBuf>>,
+}
+
+impl Drop for Collector<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut all) = self.found.lock() {
+            all.append(&mut self.local);
+        }
+    }
+}
+
 /// Walk `base` and parse every `.tf` file (in parallel).
 pub fn scan(base: &Path) -> Result<TreeScan> {
     let root = if base.as_os_str().is_empty() {
@@ -135,27 +149,51 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
     } else {
         base
     };
-    let mut files: Vec<PathBuf> = Vec::new();
-    let walker = ignore::WalkBuilder::new(root)
+    // The walk runs on all cores; each thread collects into its own list.
+    let found: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let walk_error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
         .git_ignore(true)
         .git_exclude(true)
         .parents(false)
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| Error::Io {
+        .build_parallel()
+        .run(|| {
+            let mut local = Collector {
+                local: Vec::new(),
+                found: &found,
+            };
+            let walk_error = &walk_error;
+            Box::new(move |entry| {
+                use ignore::WalkState;
+                match entry {
+                    Err(e) => {
+                        if let Ok(mut slot) = walk_error.lock() {
+                            slot.get_or_insert(e.to_string());
+                        }
+                        return WalkState::Quit;
+                    }
+                    Ok(entry) => {
+                        if entry.file_type().is_some_and(|t| t.is_file()) {
+                            let name = entry.file_name().to_string_lossy();
+                            if name.ends_with(".tf") || name.ends_with(".tfbackend") {
+                                local.local.push(entry.into_path());
+                            }
+                        }
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    if let Some(message) = walk_error.into_inner().unwrap_or_default() {
+        return Err(Error::Io {
             path: root.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy();
-        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
-            files.push(entry.into_path());
-        }
+            source: std::io::Error::other(message),
+        });
     }
+    let mut files = found.into_inner().unwrap_or_default();
+    files.sort();
     let facts: Vec<FileFacts> = files
         .par_iter()
         .map(|p| facts(root, p))

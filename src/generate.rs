@@ -61,8 +61,10 @@ pub fn plan_all(
     apply_command: &str,
     force: bool,
 ) -> Result<Generation> {
+    let timer = PhaseTimer::new();
     let mut files = bootstrap_files(root, project, apply_command)?;
     let scan: TreeScan = discover::scan(root)?;
+    timer.mark("walk + parse");
     let bootstrap_dir = dir_string(&project.bootstrap.dir);
 
     let mut targets: Vec<BackendTarget> = Vec::new();
@@ -149,6 +151,7 @@ pub fn plan_all(
         .collect();
 
     files.extend(render::backend_files(&targets, &partial)?);
+    timer.mark("render");
     let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
     let stale = scan
         .generated_backend_files
@@ -156,9 +159,43 @@ pub fn plan_all(
         .filter(|f| !planned.contains(*f))
         .cloned()
         .collect();
+    let plan = Plan::new(root, &files, force)?;
+    timer.mark("compare with disk");
     Ok(Generation {
-        plan: Plan::new(root, &files, force)?,
+        plan,
         stale,
         discovered,
     })
+}
+
+/// `TFBOOT_TIMINGS=1` prints how long each phase took (to stderr), for the benchmark.
+pub struct PhaseTimer {
+    start: std::cell::Cell<std::time::Instant>,
+    on: bool,
+}
+
+impl PhaseTimer {
+    pub fn new() -> Self {
+        PhaseTimer {
+            start: std::cell::Cell::new(std::time::Instant::now()),
+            on: std::env::var_os("TFBOOT_TIMINGS").is_some_and(|v| v == "1"),
+        }
+    }
+
+    pub fn mark(&self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "tfboot: {phase}: {:.1} ms",
+                (now - self.start.get()).as_secs_f64() * 1000.0
+            );
+            self.start.set(now);
+        }
+    }
+}
+
+impl Default for PhaseTimer {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -357,10 +357,12 @@ pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<Re
 
 /// Every rendered HCL file is parsed back before it is written: a template bug never reaches disk.
 pub fn check_hcl(name: &str, body: &str) -> Result<()> {
-    hcl::parse(body).map(|_| ()).map_err(|e| Error::Template {
-        template: name.to_string(),
-        message: format!("rendered invalid HCL: {e}"),
-    })
+    hcl::edit::parser::parse_body(body)
+        .map(|_| ())
+        .map_err(|e| Error::Template {
+            template: name.to_string(),
+            message: format!("rendered invalid HCL: {e}"),
+        })
 }
 
 #[derive(Serialize)]
