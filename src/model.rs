@@ -374,9 +374,9 @@ impl ProjectInput {
                     k.check(&mut errors, validate::state_key);
                     k.value.clone()
                 }
-                // Partial-configuration envs usually share one directory, so each gets its own
-                // sub-path; with one backend.tf per directory the directory is unique already.
-                None if self.layout == Layout::Tfbackend => format!(
+                // Partial-configuration envs given a directory usually share it, so each gets its
+                // own sub-path; a default directory (envs/<name>) is unique already.
+                None if self.layout == Layout::Tfbackend && env.dir.is_some() => format!(
                     "{}/{}/terraform.tfstate",
                     normalize_dir(&dir),
                     env.name.value

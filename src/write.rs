@@ -142,15 +142,19 @@ impl Plan {
             return Err(Error::Refused(refused));
         }
         use rayon::prelude::*;
+        let changed = |f: &&PlannedFile| {
+            matches!(
+                f.action,
+                Action::Create | Action::Update | Action::Overwrite(_)
+            )
+        };
+        let write = |f: &PlannedFile| {
+            write_via_temp(&f.path, f.content.as_bytes(), f.action != Action::Create)
+        };
         self.files
             .par_iter()
-            .filter(|f| {
-                matches!(
-                    f.action,
-                    Action::Create | Action::Update | Action::Overwrite(_)
-                )
-            })
-            .map(|f| atomic_write(&f.path, f.content.as_bytes()))
+            .filter(changed)
+            .map(write)
             .collect::<Result<Vec<()>>>()?;
         let mut summary = Summary::default();
         for f in &self.files {

@@ -6,6 +6,7 @@ mod support;
 mod apply;
 mod bootstrap;
 mod e2e;
+mod envs;
 mod examples;
 mod generate;
 mod render;
