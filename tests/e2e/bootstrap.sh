@@ -144,6 +144,96 @@ PY
   done
   "$tf" plan -input=false -no-color -detailed-exitcode -lock-timeout=10s > "$dir/plan2.log" 2>&1 \
     || { tail -n 20 "$dir/plan2.log"; echo "e2e: FAIL ($mode): plan after the lock was released"; exit 1; }
+  cd "$dir"
+
+  # Environments: tfboot.toml describing the same store, two env directories (dir layout) and two
+  # environments sharing one directory (tfbackend layout), each applied with one trivial resource.
+  cat > tfboot.toml <<EOT
+[state]
+bucket = "$bucket"
+region = "eu-west-1"
+lock   = "$mode"
+tags   = { team = "platform" }
+
+[[env]]
+name = "dev"
+
+[[env]]
+name = "prod"
+key  = "accounts/prod/app.tfstate"
+EOT
+  mkdir -p envs/dev envs/prod tfb/app
+  for e in dev prod; do printf 'resource "terraform_data" "marker" {\n  input = "%s"\n}\n' "$e" > "envs/$e/main.tf"; done
+  cat > tfb/tfboot.toml <<EOT
+layout = "tfbackend"
+
+[state]
+bucket = "$bucket"
+region = "eu-west-1"
+lock   = "$mode"
+
+[[env]]
+name = "staging"
+dir  = "app"
+
+[[env]]
+name = "qa"
+dir  = "app"
+EOT
+  printf 'resource "terraform_data" "marker" {\n  input = terraform.workspace\n}\n' > tfb/app/main.tf
+  "$tfboot" generate > "$dir/generate.log" || { cat "$dir/generate.log"; echo "e2e: FAIL ($mode): generate"; exit 1; }
+  (cd tfb && "$tfboot" generate > "$dir/generate-tfb.log") || { cat "$dir/generate-tfb.log"; echo "e2e: FAIL ($mode): generate (tfbackend)"; exit 1; }
+  run_env() { # dir, extra init args...
+    local d="$1"; shift
+    (cd "$d" && "$tf" init -input=false -no-color -reconfigure "$@" -backend-config="$dir/emulator.s3.tfbackend" > "$dir/env-init.log" 2>&1 \
+      && "$tf" apply -input=false -no-color -auto-approve > "$dir/env-apply.log" 2>&1) \
+      || { tail -n 30 "$dir/env-init.log" "$dir/env-apply.log"; echo "e2e: FAIL ($mode): init/apply in $d $*"; exit 1; }
+  }
+  run_env envs/dev
+  run_env envs/prod
+  run_env tfb/app -backend-config=staging.s3.tfbackend
+  run_env tfb/app -backend-config=qa.s3.tfbackend
+  py "$bucket" "$mode" <<'PY'
+import boto3, json, sys
+endpoint, bucket, mode = sys.argv[1:4]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1")
+for key, marker in [("envs/dev/terraform.tfstate", "dev"), ("accounts/prod/app.tfstate", "prod"),
+                    ("app/staging/terraform.tfstate", "default"), ("app/qa/terraform.tfstate", "default")]:
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms", (key, head)
+    state = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    inputs = [i["attributes"]["input"]["value"] for r in state["resources"] for i in r["instances"]]
+    assert inputs == [marker], (key, inputs)
+    if mode != "s3":
+        # Terraform used the DynamoDB lock: it keeps the state digest beside the lock items.
+        item = ddb.get_item(TableName=f"{bucket}-lock", Key={"LockID": {"S": f"{bucket}/{key}-md5"}})
+        assert "Item" in item, (key, "no digest item: the DynamoDB lock was not used")
+    print(f"e2e: env state at s3://{bucket}/{key} (SSE {head['ServerSideEncryption']})")
+PY
+  # The env backends lock too: a lock held elsewhere on the dev state stops its plan.
+  locker=dynamodb; [ "$mode" = s3 ] && locker=s3
+  py "$bucket" "$locker" <<'PY'
+import boto3, json, sys
+endpoint, bucket, locker = sys.argv[1:4]
+path = f"{bucket}/envs/dev/terraform.tfstate"
+info = json.dumps({"ID": "6b1e0f1c-0000-4000-8000-000000000002", "Operation": "OperationTypeApply", "Info": "",
+                   "Who": "someone@elsewhere", "Version": "1.11.4", "Created": "2026-01-01T00:00:00Z", "Path": path})
+if locker == "dynamodb":
+    boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1").put_item(
+        TableName=f"{bucket}-lock", Item={"LockID": {"S": path}, "Info": {"S": info}})
+else:
+    boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1").put_object(
+        Bucket=bucket, Key="envs/dev/terraform.tfstate.tflock", Body=info.encode())
+PY
+  set +e
+  (cd envs/dev && "$tf" plan -input=false -no-color -lock-timeout=1s > "$dir/env-locked.log" 2>&1)
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ] || ! grep -q "Error acquiring the state lock" "$dir/env-locked.log"; then
+    tail -n 20 "$dir/env-locked.log"; echo "e2e: FAIL ($mode): env lock not honoured"; exit 1
+  fi
+  echo "e2e: env backends: 4 states at their keys, a $locker lock held elsewhere stops plan"
   echo "e2e: ok ($mode)"
   cd "$work"
 done
