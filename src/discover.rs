@@ -157,7 +157,6 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
         .require_git(false)
         .git_ignore(true)
         .git_exclude(true)
-        .parents(false)
         .build_parallel()
         .run(|| {
             let mut local = Collector {

@@ -17,6 +17,23 @@ fn snapshots_per_lock_mode_and_layout() {
             let sb = Sandbox::new();
             sb.write("tfboot.toml", &config(layout, lock));
             sb.run(&["generate"]).ok();
+            if let Some(tf) = crate::support::terraform() {
+                // terraform fmt only reads .tf files: judge the partial configurations as .tf too.
+                let fmt_dir = tempfile::tempdir().unwrap();
+                for (i, (_, content)) in sb.files("envs").iter().enumerate() {
+                    std::fs::write(fmt_dir.path().join(format!("f{i}.tf")), content).unwrap();
+                }
+                let out = std::process::Command::new(tf)
+                    .args(["fmt", "-check", "-list=true", "-diff"])
+                    .current_dir(fmt_dir.path())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{layout}/{lock}: terraform fmt would change:\n{}",
+                    String::from_utf8_lossy(&out.stdout)
+                );
+            }
             let mut all = String::new();
             for (name, content) in sb.files("envs") {
                 all.push_str(&format!("===== envs/{name} =====\n{content}"));
