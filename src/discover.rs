@@ -82,7 +82,8 @@ fn facts(base: &Path, path: &Path) -> Result<FileFacts> {
         backends: Vec::new(),
         generated_backend: generated && (name == "backend.tf" || name.ends_with(".tfbackend")),
     };
-    if name.ends_with(".tfbackend") {
+    // tfboot's own files hold no module calls and no foreign backend: no need to parse them.
+    if name.ends_with(".tfbackend") || generated {
         return Ok(out);
     }
     let src = String::from_utf8(bytes).map_err(|_| Error::Parse {
@@ -114,7 +115,7 @@ fn facts(base: &Path, path: &Path) -> Result<FileFacts> {
                     }
                 }
             }
-            "terraform" if !generated => {
+            "terraform" => {
                 for inner in block.body.blocks() {
                     if matches!(inner.ident.as_str(), "backend" | "cloud") {
                         let line = inner.span().map_or(0, |s| line_of(&src, s.start));
@@ -149,6 +150,7 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
     } else {
         base
     };
+    let timer = crate::generate::PhaseTimer::new();
     // The walk runs on all cores; each thread collects into its own list.
     let found: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     let walk_error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
@@ -193,10 +195,12 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
     }
     let mut files = found.into_inner().unwrap_or_default();
     files.sort();
+    timer.mark("walk");
     let facts: Vec<FileFacts> = files
         .par_iter()
         .map(|p| facts(root, p))
         .collect::<Result<_>>()?;
+    timer.mark("parse");
     let mut scan = TreeScan::default();
     for (f, path) in facts.into_iter().zip(&files) {
         let is_tf = path.extension().is_some_and(|e| e == "tf");

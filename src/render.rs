@@ -415,7 +415,6 @@ pub fn backend_files(
             let ctx = Context::from_serialize(&ctx).map_err(|e| template_error(template, &e))?;
             let body = render(&tera, template, &ctx)?;
             let path = PathBuf::from(&t.dir).join(&file_name);
-            check_hcl(&path.to_string_lossy(), &body)?;
             Ok(RenderedFile {
                 path,
                 kind: FileKind::Hcl,

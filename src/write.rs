@@ -79,6 +79,12 @@ pub struct PlannedFile {
 fn plan_one(root: &Path, r: &RenderedFile, force: bool) -> Result<PlannedFile> {
     let path = root.join(&r.path);
     let content = with_marker(r.kind, &r.body);
+    let planned = |action| PlannedFile {
+        path: path.clone(),
+        display: r.path.clone(),
+        content: content.clone(),
+        action,
+    };
     let action = match std::fs::read(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Create,
         Err(e) if path.is_dir() => {
@@ -102,12 +108,12 @@ fn plan_one(root: &Path, r: &RenderedFile, force: bool) -> Result<PlannedFile> {
             }
         }
     };
-    Ok(PlannedFile {
-        path,
-        display: r.path.clone(),
-        content,
-        action,
-    })
+    // Whatever is about to be written is parsed back first: a template bug never reaches disk.
+    // (A file equal to what is on disk was checked when it was written.)
+    if r.kind == FileKind::Hcl && action != Action::Unchanged {
+        crate::render::check_hcl(&r.path.to_string_lossy(), &content)?;
+    }
+    Ok(planned(action))
 }
 
 #[derive(Debug, Clone, Default)]
