@@ -54,6 +54,50 @@ fn under(dir: &str, ancestor: &str) -> bool {
     dir == ancestor || dir.starts_with(&format!("{ancestor}/"))
 }
 
+/// The configured directories must not lead out of the repository through a symlink either: the
+/// nearest existing ancestor of each is resolved and must lie inside the resolved root.
+fn check_inside(root: &Path, project: &Project) -> Result<()> {
+    let base = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let Ok(real_root) = std::fs::canonicalize(base) else {
+        return Ok(());
+    };
+    let dirs = std::iter::once(("state.bootstrap_dir".to_string(), &project.bootstrap.dir)).chain(
+        project
+            .envs
+            .iter()
+            .map(|e| (format!("env {:?} dir", e.name), &e.dir)),
+    );
+    let mut errors = Vec::new();
+    for (field, dir) in dirs {
+        let mut probe = base.join(dir);
+        while !probe.exists() {
+            if !probe.pop() {
+                break;
+            }
+        }
+        if let Ok(real) = std::fs::canonicalize(&probe) {
+            if !real.starts_with(&real_root) {
+                errors.push(InvalidValue {
+                    file: None,
+                    line: None,
+                    field,
+                    value: dir_string(dir),
+                    rule: "a directory must stay inside the repository; this one leads out of it through a symlink".into(),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
 /// Plan the bootstrap module, every `[[env]]` backend and every discovered root's backend.
 pub fn plan_all(
     root: &Path,
@@ -67,6 +111,7 @@ pub fn plan_all(
     timer.mark("walk + parse");
     let bootstrap_dir = dir_string(&project.bootstrap.dir);
 
+    check_inside(root, project)?;
     let mut targets: Vec<BackendTarget> = Vec::new();
     let mut partial_dirs: BTreeSet<String> = BTreeSet::new();
     // State address → who uses it, for collisions between envs, discovered roots and bootstrap.

@@ -296,3 +296,25 @@ fn drift_check_diff_and_removed_envs() {
         .code(1)
         .stdout_has("stale: envs/prod/backend.tf");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_repository_is_refused() {
+    let sb = Sandbox::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(sb.join("repo")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), sb.join("repo/envs")).unwrap();
+    sb.write(
+        "repo/tfboot.toml",
+        &format!("{STATE}\n[[env]]\nname = \"dev\"\n"),
+    );
+    sb.run(&["generate", "--config", "repo/tfboot.toml"])
+        .code(2)
+        .stderr_has("through a symlink");
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "nothing written outside"
+    );
+    assert!(!sb.join("repo/bootstrap").exists());
+}
