@@ -176,7 +176,15 @@ pub fn plan_all(
     let mut conflicts = Vec::new();
     for t in &targets {
         if t.tfbackend_name.is_none() {
-            if let Some(places) = scan.foreign_backends.get(&t.dir) {
+            let own_file = format!("{}/backend.tf:", t.dir);
+            let places: Vec<&String> = scan
+                .foreign_backends
+                .get(&t.dir)
+                .map(|p| p.iter().filter(|p| !p.starts_with(&own_file)).collect())
+                .unwrap_or_default();
+            // A hand-written backend.tf itself is the plan's business: refused unless --force.
+            if !places.is_empty() {
+                let places: Vec<&str> = places.iter().map(|p| p.as_str()).collect();
                 conflicts.push(format!(
                     "{} already declares a backend ({}); tfboot would add a second one in {}/backend.tf. Remove it, or exclude the directory",
                     t.what,

@@ -318,3 +318,27 @@ fn a_symlink_out_of_the_repository_is_refused() {
     );
     assert!(!sb.join("repo/bootstrap").exists());
 }
+
+#[test]
+fn a_hand_written_backend_tf_is_refused_then_replaced_with_force() {
+    let sb = Sandbox::new();
+    sb.write(
+        "tfboot.toml",
+        &format!("{STATE}\n[[env]]\nname = \"dev\"\n"),
+    );
+    let hand =
+        "terraform {\n  backend \"s3\" {\n    bucket = \"old\"\n    key    = \"x\"\n  }\n}\n";
+    sb.write("envs/dev/backend.tf", hand);
+    let run = sb.run(&["generate"]).code(1);
+    assert!(
+        run.stdout
+            .contains("refused   envs/dev/backend.tf (has no tfboot marker"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(sb.read("envs/dev/backend.tf"), hand);
+    sb.run(&["generate", "--force"]).ok();
+    assert!(sb
+        .read("envs/dev/backend.tf")
+        .contains("bucket         = \"acme-tfstate\""));
+}
