@@ -34,6 +34,28 @@ pub enum Command {
     Bootstrap(BootstrapArgs),
     /// Write everything tfboot.toml describes.
     Generate(GenerateArgs),
+    /// Validate backend blocks, *.tfbackend files and .terraform.lock.hcl across a tree.
+    Check(CheckArgs),
+    /// Explain a rule (without RULE: list every rule).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Directories to walk, or files whose directory (module) to check. Default: `.`
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::check::report::Format::Text)]
+    pub format: crate::check::report::Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id, e.g. no-state-locking.
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +158,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init(a) => cmd_init(&a, &mut out),
         Command::Bootstrap(a) => cmd_bootstrap(&a, &mut out, &mut err),
         Command::Generate(a) => cmd_generate(&a, &mut out),
+        Command::Check(a) => cmd_check(&a, &mut out),
+        Command::Explain(a) => cmd_explain(&a, &mut out),
     };
     match result {
         Ok(code) => code,
@@ -622,4 +646,68 @@ fn print_diffs(plan: &Plan, out: &mut dyn Write) -> Result<()> {
 /// Regions tfboot knows, for error messages and docs.
 pub fn known_regions() -> Vec<&'static str> {
     validate::known_regions().collect()
+}
+
+fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
+    use crate::check::report::{self, Format};
+    use crate::check::Severity;
+    use std::io::IsTerminal as _;
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let result = crate::check::check_paths(&paths)?;
+    let diags = &result.diagnostics;
+    let text = match a.format {
+        Format::Text => {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            report::text(diags, &result.sources, color)
+        }
+        Format::Json => report::json(diags, result.files_checked),
+        Format::Sarif => report::sarif(diags),
+        Format::Github => report::github(diags),
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    let failing = diags.iter().any(|d| {
+        d.severity == Severity::Error || (a.deny_warnings && d.severity == Severity::Warning)
+    });
+    Ok(i32::from(failing))
+}
+
+fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
+    use crate::check::rules;
+    let text = match &a.rule {
+        None => {
+            let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let mut s = String::new();
+            for r in rules::ALL {
+                s.push_str(&format!(
+                    "{:<width$}  {:<7}  {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary
+                ));
+            }
+            s
+        }
+        Some(id) => match rules::find(id) {
+            Some(r) => format!("{} ({})\n\n{}\n", r.id, r.severity.as_str(), r.doc()),
+            None => {
+                return Err(Error::Usage(format!(
+                    "unknown rule {id:?}; `tfboot explain` lists the rules: {}",
+                    rules::ALL
+                        .iter()
+                        .map(|r| r.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        },
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
 }

@@ -143,19 +143,27 @@ impl Drop for Collector<'_> {
     }
 }
 
-/// Walk `base` and parse every `.tf` file (in parallel).
-pub fn scan(base: &Path) -> Result<TreeScan> {
-    let root = if base.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        base
-    };
-    let timer = crate::generate::PhaseTimer::new();
-    // The walk runs on all cores; each thread collects into its own list.
+/// A file Terraform reads as configuration: `.tf` (or `.tfbackend` when `partial`), not hidden,
+/// not an editor backup (Terraform skips names starting with `.` or `#` and ending with `~`).
+pub fn is_config_file(name: &str, partial: bool) -> bool {
+    !(name.starts_with('.') || name.starts_with('#') || name.ends_with('~'))
+        && (name.ends_with(".tf") || (partial && name.ends_with(".tfbackend")))
+}
+
+/// Every file under `root` whose name `want`s, sorted: walked on all cores, skipping hidden
+/// directories (`.terraform/`, `.git/`) and whatever `.gitignore` files ignore (also outside git).
+pub fn walk(root: &Path, want: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     let found: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     let walk_error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
     ignore::WalkBuilder::new(root)
-        .hidden(true)
+        // Hidden *directories* (.terraform/, .git/) are skipped; hidden files such as
+        // .terraform.lock.hcl are kept for `want` to decide.
+        .hidden(false)
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_some_and(|t| t.is_dir())
+                    && e.file_name().to_string_lossy().starts_with('.'))
+        })
         .require_git(false)
         .git_ignore(true)
         .git_exclude(true)
@@ -176,11 +184,10 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
                         return WalkState::Quit;
                     }
                     Ok(entry) => {
-                        if entry.file_type().is_some_and(|t| t.is_file()) {
-                            let name = entry.file_name().to_string_lossy();
-                            if name.ends_with(".tf") || name.ends_with(".tfbackend") {
-                                local.local.push(entry.into_path());
-                            }
+                        if entry.file_type().is_some_and(|t| t.is_file())
+                            && want(&entry.file_name().to_string_lossy())
+                        {
+                            local.local.push(entry.into_path());
                         }
                     }
                 }
@@ -195,6 +202,20 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
     }
     let mut files = found.into_inner().unwrap_or_default();
     files.sort();
+    Ok(files)
+}
+
+/// Walk `base` and parse every `.tf` file (in parallel).
+pub fn scan(base: &Path) -> Result<TreeScan> {
+    let root = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let timer = crate::generate::PhaseTimer::new();
+    let files = walk(root, |name| {
+        name.ends_with(".tf") || name.ends_with(".tfbackend")
+    })?;
     timer.mark("walk");
     let facts: Vec<FileFacts> = files
         .par_iter()

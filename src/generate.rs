@@ -203,7 +203,11 @@ pub fn plan_all(
         .filter(|d| !scan.foreign_backends.contains_key(d))
         .collect();
 
-    files.extend(render::backend_files(&targets, &partial)?);
+    files.extend(render::backend_files(
+        &targets,
+        &partial,
+        project.lock.mode,
+    )?);
     timer.mark("render");
     let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
     let stale = scan

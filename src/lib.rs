@@ -4,6 +4,7 @@
 //! (tera templates, HCL-escaped, fmt-canonical) → `write` (plan, then atomic writes).
 
 pub mod apply;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod discover;

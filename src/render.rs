@@ -372,6 +372,8 @@ struct BackendContext<'a> {
     key: &'a str,
     file_name: &'a str,
     attrs: String,
+    required_version: &'a str,
+    version_reason: &'a str,
 }
 
 /// A root module that gets a backend: an `[[env]]` entry or a discovered directory.
@@ -391,8 +393,15 @@ pub struct BackendTarget {
 pub fn backend_files(
     targets: &[BackendTarget],
     partial_dirs: &[String],
+    lock: LockMode,
 ) -> Result<Vec<RenderedFile>> {
     use rayon::prelude::*;
+    let required_version = lock.required_version();
+    let version_reason = if lock.uses_lockfile() {
+        "use_lockfile (S3-native state locking) needs Terraform or OpenTofu 1.10 or later."
+    } else {
+        "The S3 backend settings written here need Terraform 1.6 or later."
+    };
     let tera = engine()?;
     let mut files: Vec<RenderedFile> = targets
         .par_iter()
@@ -411,6 +420,8 @@ pub fn backend_files(
                 key: t.block.key.as_deref().unwrap_or_default(),
                 file_name: &file_name,
                 attrs: backend_attributes(&t.block, indent),
+                required_version,
+                version_reason,
             };
             let ctx = Context::from_serialize(&ctx).map_err(|e| template_error(template, &e))?;
             let body = render(&tera, template, &ctx)?;
@@ -424,7 +435,10 @@ pub fn backend_files(
         })
         .collect::<Result<_>>()?;
     for dir in partial_dirs {
-        let body = render(&tera, "env/partial_backend.tf.tera", &Context::new())?;
+        let mut ctx = Context::new();
+        ctx.insert("required_version", required_version);
+        ctx.insert("version_reason", version_reason);
+        let body = render(&tera, "env/partial_backend.tf.tera", &ctx)?;
         files.push(RenderedFile {
             path: PathBuf::from(dir).join("backend.tf"),
             kind: FileKind::Hcl,

@@ -126,7 +126,8 @@ pub fn known_regions() -> impl Iterator<Item = &'static str> {
     regions().keys().map(String::as_str)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -210,6 +211,37 @@ pub fn kms_key_arn(arn: &str, state_region: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `kms_key_id` as Terraform's S3 backend validates it: a key id (RFC 4122 UUID or `mrk-` + 32
+/// hex), an alias name, or an ARN whose resource is `key/<id>` or `alias/<name>`.
+pub fn kms_key_id(v: &str) -> Result<(), String> {
+    const SHAPE: &str = "expected a key id (RFC 4122 UUID or mrk-<32 hex>), alias/<name>, or an ARN ending in key/<id> or alias/<name>";
+    if rfc4122_uuid(v) || mrk_id(v) || alias_name(v) {
+        return Ok(());
+    }
+    if let Some(rest) = v.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        if parts.len() == 5 && parts[1] == "kms" {
+            let resource = parts[4];
+            let ok = match resource.strip_prefix("key/") {
+                Some(id) => rfc4122_uuid(id) || mrk_id(id),
+                None => alias_name(resource),
+            };
+            if ok {
+                return Ok(());
+            }
+        }
+        return Err(format!(
+            "not a KMS key or alias ARN Terraform accepts; {SHAPE}"
+        ));
+    }
+    if v.len() == 36 && v.matches('-').count() == 4 {
+        return Err(format!(
+            "not an RFC 4122 UUID (version digit 1-5, variant 8, 9, a or b); {SHAPE}"
+        ));
+    }
+    Err(SHAPE.to_string())
 }
 
 /// An IAM role ARN (`arn:<partition>:iam::<account>:role/<path/name>`).

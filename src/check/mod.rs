@@ -1,0 +1,157 @@
+//! `tfboot check`: validate backend blocks, `*.tfbackend` partial configurations and dependency
+//! locks across a tree.
+//!
+//! walk (ignore: skips `.terraform/`, git-ignored paths) → group files into modules (one directory
+//! = one module) → parse with hcl-edit (spans) → rules (one file each, in `rules/`) →
+//! suppressions → diagnostics, rendered by `report`.
+
+pub mod diagnostic;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod version;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use diagnostic::{Diagnostic, Severity};
+use model::{Module, SourceFile};
+
+use crate::error::{Error, Result};
+
+/// The files of one directory, sorted by name.
+#[derive(Default)]
+struct DirFiles {
+    tf: Vec<PathBuf>,
+    tfbackend: Vec<PathBuf>,
+    lock: Option<PathBuf>,
+}
+
+fn wanted(name: &str) -> bool {
+    crate::discover::is_config_file(name, true) || name == ".terraform.lock.hcl"
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// What a check found, with the text of every file a diagnostic points into (for snippets).
+pub struct CheckResult {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: BTreeMap<String, String>,
+    pub files_checked: usize,
+}
+
+/// Check every module under `paths` (directories are walked; a file stands for its directory).
+pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
+    let mut dirs: BTreeMap<PathBuf, DirFiles> = BTreeMap::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        let files = if meta.is_dir() {
+            crate::discover::walk(p, wanted)?
+        } else {
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let mut v = Vec::new();
+            for e in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+                let path = e.map_err(|e| Error::io(&dir, e))?.path();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if path.is_file() && wanted(&name) {
+                    v.push(path);
+                }
+            }
+            v.sort();
+            v
+        };
+        for f in files {
+            let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let entry = dirs.entry(dir).or_default();
+            if name == ".terraform.lock.hcl" {
+                entry.lock = Some(f);
+            } else if name.ends_with(".tfbackend") {
+                if !entry.tfbackend.contains(&f) {
+                    entry.tfbackend.push(f);
+                }
+            } else if !entry.tf.contains(&f) {
+                entry.tf.push(f);
+            }
+        }
+    }
+    let modules: Vec<Module> = dirs
+        .into_par_iter()
+        .map(|(dir, files)| load_module(&dir, files))
+        .collect();
+    let mut diags: Vec<Diagnostic> = modules.par_iter().flat_map(rules::check_module).collect();
+    diags.extend(rules::check_tree(&modules));
+    let by_file: BTreeMap<&str, &SourceFile> = modules
+        .iter()
+        .flat_map(|m| m.all_files())
+        .map(|f| (f.display.as_str(), f))
+        .collect();
+    diags.retain(|d| {
+        by_file
+            .get(d.file.as_str())
+            .is_none_or(|f| !f.suppresses(d))
+    });
+    diags.extend(
+        modules
+            .iter()
+            .flat_map(|m| m.all_files())
+            .flat_map(SourceFile::unexplained_ignores),
+    );
+    diags.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.column, a.rule).cmp(&(
+            b.file.as_str(),
+            b.line,
+            b.column,
+            b.rule,
+        ))
+    });
+    diags.dedup();
+    let files_checked = by_file.len();
+    let sources = diags
+        .iter()
+        .filter_map(|d| {
+            by_file
+                .get(d.file.as_str())
+                .map(|f| (d.file.clone(), f.text.clone()))
+        })
+        .collect();
+    Ok(CheckResult {
+        diagnostics: diags,
+        sources,
+        files_checked,
+    })
+}
+
+fn load(path: &Path) -> SourceFile {
+    let display = display_path(path);
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => SourceFile::parse(display, text),
+            Err(_) => SourceFile::unparsable(display, "the file is not UTF-8 text"),
+        },
+        Err(e) => SourceFile::unparsable(display, &format!("cannot read the file: {e}")),
+    }
+}
+
+fn load_module(dir: &Path, files: DirFiles) -> Module {
+    Module {
+        dir: display_path(dir),
+        tf: files.tf.iter().map(|p| load(p)).collect(),
+        tfbackend: files.tfbackend.iter().map(|p| load(p)).collect(),
+        lock: files.lock.as_deref().map(load),
+    }
+}

@@ -1,0 +1,326 @@
+//! What the rules see: parsed files with spans, modules, and backend configurations (a backend
+//! block, alone or merged with one `*.tfbackend` partial configuration).
+
+use std::ops::Range;
+
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Block, Body};
+use hcl::edit::Span as _;
+
+use super::diagnostic::{line_col, Diagnostic, Severity};
+
+/// One file: its text, and its body when it parsed.
+pub struct SourceFile {
+    /// Path relative to the current directory, `/` separators.
+    pub display: String,
+    pub text: String,
+    pub body: Option<Body>,
+    /// Where and why parsing failed.
+    pub parse_error: Option<(Range<usize>, String)>,
+}
+
+impl SourceFile {
+    pub fn parse(display: String, text: String) -> Self {
+        match hcl::edit::parser::parse_body(&text) {
+            Ok(body) => SourceFile {
+                display,
+                text,
+                body: Some(body),
+                parse_error: None,
+            },
+            Err(e) => {
+                let offset = e.location().offset().min(text.len());
+                let message = e.message().to_string();
+                SourceFile {
+                    display,
+                    text,
+                    body: None,
+                    parse_error: Some((offset..offset, message)),
+                }
+            }
+        }
+    }
+
+    pub fn unparsable(display: String, why: &str) -> Self {
+        SourceFile {
+            display,
+            text: String::new(),
+            body: None,
+            parse_error: Some((0..0, why.to_string())),
+        }
+    }
+
+    /// Terraform override files (`override.tf`, `*_override.tf`) replace parts of the module
+    /// instead of adding to it: their backend block replaces the one in the other files.
+    pub fn is_override(&self) -> bool {
+        let name = self.display.rsplit('/').next().unwrap_or_default();
+        name == "override.tf" || name.ends_with("_override.tf")
+    }
+
+    /// A diagnostic at `span` of this file.
+    pub fn diag(
+        &self,
+        rule: &'static str,
+        severity: Severity,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Diagnostic {
+        let (line, column) = line_col(&self.text, span.start);
+        let (end_line, end_column) = line_col(&self.text, span.end.max(span.start));
+        Diagnostic {
+            rule,
+            severity,
+            file: self.display.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            message: message.into(),
+            help,
+            span,
+        }
+    }
+
+    fn line(&self, n: usize) -> Option<&str> {
+        n.checked_sub(1).and_then(|i| self.text.lines().nth(i))
+    }
+
+    /// The rule ids a `# tfboot:ignore a,b -- reason` comment on `line` names.
+    fn ignored_on(line: &str) -> Option<(Vec<&str>, bool)> {
+        let at = line.find("tfboot:ignore")?;
+        let before = line[..at].trim_end();
+        if !(before.ends_with('#') || before.ends_with("//")) {
+            return None;
+        }
+        let rest = &line[at + "tfboot:ignore".len()..];
+        let (ids, reason) = match rest.split_once("--") {
+            Some((ids, reason)) => (ids, !reason.trim().is_empty()),
+            None => (rest, false),
+        };
+        let ids = ids
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        Some((ids, reason))
+    }
+
+    /// True when a suppression comment directly above the finding's line, or at the end of it,
+    /// names its rule.
+    pub fn suppresses(&self, d: &Diagnostic) -> bool {
+        [d.line.checked_sub(1), Some(d.line)]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.line(n))
+            .filter_map(Self::ignored_on)
+            .any(|(ids, _)| ids.contains(&d.rule))
+    }
+
+    /// `unexplained-ignore` for every suppression comment without a reason.
+    pub fn unexplained_ignores(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            if let Some((_, false)) = Self::ignored_on(line) {
+                let at = offset + line.find("tfboot:ignore").unwrap_or(0);
+                out.push(self.diag(
+                    "unexplained-ignore",
+                    Severity::Warning,
+                    at..at + "tfboot:ignore".len(),
+                    "suppression without a reason",
+                    Some("write the reason after `--`: `# tfboot:ignore <rule> -- <why>`".into()),
+                ));
+            }
+            offset += line.len();
+        }
+        out
+    }
+}
+
+/// One directory: its `.tf` files, `*.tfbackend` files and `.terraform.lock.hcl`.
+pub struct Module {
+    pub dir: String,
+    pub tf: Vec<SourceFile>,
+    pub tfbackend: Vec<SourceFile>,
+    pub lock: Option<SourceFile>,
+}
+
+impl Module {
+    pub fn all_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.tf.iter().chain(&self.tfbackend).chain(&self.lock)
+    }
+
+    /// Every `backend` / `cloud` block inside a `terraform` block, in file order.
+    pub fn backend_blocks(&self) -> Vec<(&SourceFile, &Block)> {
+        let mut out = Vec::new();
+        for f in &self.tf {
+            let Some(body) = &f.body else { continue };
+            for tb in body.blocks().filter(|b| b.ident.as_str() == "terraform") {
+                for b in tb.body.blocks() {
+                    if matches!(b.ident.as_str(), "backend" | "cloud") {
+                        out.push((f, b));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `required_version` strings of the module's `terraform` blocks.
+    pub fn required_versions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in &self.tf {
+            let Some(body) = &f.body else { continue };
+            for tb in body.blocks().filter(|b| b.ident.as_str() == "terraform") {
+                if let Some(v) = tb
+                    .body
+                    .get_attribute("required_version")
+                    .and_then(|a| a.value.as_str())
+                {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// An attribute of a backend configuration, with the file it is written in.
+pub struct Setting<'a> {
+    pub name: &'a str,
+    pub file: &'a SourceFile,
+    /// The whole `name = value`.
+    pub span: Range<usize>,
+    pub key_span: Range<usize>,
+    pub value: &'a Expression,
+}
+
+impl Setting<'_> {
+    /// The value when it is a literal string.
+    pub fn str(&self) -> Option<&str> {
+        match self.value {
+            Expression::String(s) => Some(s.value().as_str()),
+            _ => None,
+        }
+    }
+
+    /// The value when it is a literal bool.
+    pub fn bool(&self) -> Option<bool> {
+        match self.value {
+            Expression::Bool(b) => Some(*b.value()),
+            _ => None,
+        }
+    }
+
+    pub fn value_span(&self) -> Range<usize> {
+        self.value.span().unwrap_or_else(|| self.span.clone())
+    }
+}
+
+/// A backend block, alone or merged with one `*.tfbackend` file (whose settings win).
+pub struct BackendConfig<'a> {
+    /// `s3`, `gcs`, … or `cloud` for a `cloud` block.
+    pub kind: String,
+    pub block_file: &'a SourceFile,
+    pub block: &'a Block,
+    pub tfbackend: Option<&'a SourceFile>,
+    pub settings: Vec<Setting<'a>>,
+    /// `required_version` constraints of the module.
+    pub required_versions: Vec<String>,
+}
+
+impl<'a> BackendConfig<'a> {
+    pub fn new(
+        block_file: &'a SourceFile,
+        block: &'a Block,
+        tfbackend: Option<&'a SourceFile>,
+        required_versions: Vec<String>,
+    ) -> Self {
+        let kind = if block.ident.as_str() == "cloud" {
+            "cloud".to_string()
+        } else {
+            block
+                .labels
+                .first()
+                .map(|l| l.as_str().to_string())
+                .unwrap_or_default()
+        };
+        let mut settings: Vec<Setting<'a>> = settings_of(block_file, &block.body);
+        if let Some(tb) = tfbackend {
+            if let Some(body) = &tb.body {
+                let partial = settings_of(tb, body);
+                settings.retain(|s| !partial.iter().any(|p| p.name == s.name));
+                settings.extend(partial);
+            }
+        }
+        BackendConfig {
+            kind,
+            block_file,
+            block,
+            tfbackend,
+            settings,
+            required_versions,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Setting<'a>> {
+        self.settings.iter().find(|s| s.name == name)
+    }
+
+    /// A literal string value, `None` when absent or not a literal.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Setting::str)
+    }
+
+    /// Where block-level findings go: the `.tfbackend` file when merged (its first line), else the
+    /// block header.
+    pub fn anchor(&self) -> (&'a SourceFile, Range<usize>) {
+        match self.tfbackend {
+            Some(f) => (f, 0..f.text.lines().next().map_or(0, str::len)),
+            None => {
+                let start = self.block.span().map_or(0, |s| s.start);
+                let header_end = self.block_file.text[start..]
+                    .find('{')
+                    .map_or(start, |i| start + i + 1);
+                (self.block_file, start..header_end)
+            }
+        }
+    }
+
+    /// A block-level diagnostic, naming the partial configuration when there is one.
+    pub fn diag_block(
+        &self,
+        rule: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Diagnostic {
+        let (file, span) = self.anchor();
+        let mut message = message.into();
+        if self.tfbackend.is_some() {
+            message = format!(
+                "{message} (backend block in {} merged with this file)",
+                self.block_file.display
+            );
+        }
+        file.diag(rule, severity, span, message, help)
+    }
+
+    /// An empty block with no `.tfbackend`: everything comes from `-backend-config` at init.
+    pub fn is_unconfigured_partial(&self) -> bool {
+        self.tfbackend.is_none() && self.block.body.is_empty()
+    }
+}
+
+fn settings_of<'a>(file: &'a SourceFile, body: &'a Body) -> Vec<Setting<'a>> {
+    body.attributes()
+        .map(|a| Setting {
+            name: a.key.as_str(),
+            file,
+            span: a.span().unwrap_or(0..0),
+            key_span: a.key.span().unwrap_or(0..0),
+            value: &a.value,
+        })
+        .collect()
+}

@@ -1,0 +1,44 @@
+//! ## What it does
+//! Finds s3 backend arguments that exclude each other: `kms_key_id` + `sse_customer_key`,
+//! `force_path_style` + `use_path_style`, `allowed_account_ids` + `forbidden_account_ids`,
+//! `shared_credentials_file` + `shared_credentials_files`.
+//!
+//! ## Why is this bad?
+//! Terraform refuses the combination at `init`.
+//!
+//! ## Example
+//! `kms_key_id = "alias/state"` together with `sse_customer_key = "…"`.
+//!
+//! ## Use instead
+//! Keep one of the two.
+use super::prelude::*;
+
+pub const RULE: Rule = rule!(
+    "conflicting-attributes",
+    Error,
+    "two s3 backend arguments that exclude each other"
+);
+
+const PAIRS: &[(&str, &str)] = &[
+    ("kms_key_id", "sse_customer_key"),
+    ("force_path_style", "use_path_style"),
+    ("allowed_account_ids", "forbidden_account_ids"),
+    ("shared_credentials_file", "shared_credentials_files"),
+];
+
+pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind != "s3" {
+        return;
+    }
+    for (a, b) in PAIRS {
+        if let (Some(_), Some(second)) = (cfg.get(a), cfg.get(b)) {
+            out.push(second.file.diag(
+                RULE.id,
+                RULE.severity,
+                second.key_span.clone(),
+                format!("`{b}` conflicts with `{a}`: Terraform accepts only one of them"),
+                Some(format!("remove `{a}` or `{b}`")),
+            ));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! ## What it does
+//! Finds s3 backend arguments Terraform 1.6 deprecated: `endpoint`, `iam_endpoint`,
+//! `sts_endpoint`, `dynamodb_endpoint`, `force_path_style`, `shared_credentials_file`.
+//!
+//! ## Why is this bad?
+//! They still work with a warning on every run, and will be removed.
+//!
+//! ## Example
+//! `endpoint = "https://s3.example.com"`
+//!
+//! ## Use instead
+//! `endpoints = { s3 = "https://s3.example.com" }`; `use_path_style`; `shared_credentials_files`.
+use super::prelude::*;
+
+pub const RULE: Rule = rule!(
+    "deprecated-attribute",
+    Warning,
+    "a deprecated s3 backend argument"
+);
+
+const REPLACEMENTS: &[(&str, &str)] = &[
+    ("endpoint", "endpoints = { s3 = \"…\" }"),
+    ("iam_endpoint", "endpoints = { iam = \"…\" }"),
+    ("sts_endpoint", "endpoints = { sts = \"…\" }"),
+    (
+        "dynamodb_endpoint",
+        "endpoints = { dynamodb = \"…\" } (or drop DynamoDB for use_lockfile)",
+    ),
+    ("force_path_style", "use_path_style"),
+    (
+        "shared_credentials_file",
+        "shared_credentials_files = [\"…\"]",
+    ),
+];
+
+pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind != "s3" {
+        return;
+    }
+    for s in &cfg.settings {
+        if let Some((name, with)) = REPLACEMENTS.iter().find(|(n, _)| *n == s.name) {
+            out.push(s.file.diag(
+                RULE.id,
+                RULE.severity,
+                s.key_span.clone(),
+                format!("`{name}` is deprecated since Terraform 1.6"),
+                Some(format!("use {with}")),
+            ));
+        }
+    }
+}

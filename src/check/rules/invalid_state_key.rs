@@ -1,0 +1,60 @@
+//! ## What it does
+//! Checks `key`: not empty, not starting or ending with `/`, no `//`; and `workspace_key_prefix`:
+//! not starting or ending with `/`.
+//!
+//! ## Why is this bad?
+//! Terraform's S3 backend rejects such keys at `init`.
+//!
+//! ## Example
+//! `key = "/prod//app/terraform.tfstate"`
+//!
+//! ## Use instead
+//! `key = "prod/app/terraform.tfstate"`
+use super::prelude::*;
+
+pub const RULE: Rule = rule!(
+    "invalid-state-key",
+    Error,
+    "key or workspace_key_prefix has a shape Terraform rejects"
+);
+
+pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if !matches!(cfg.kind.as_str(), "s3" | "azurerm" | "cos" | "oss") {
+        return;
+    }
+    if let Some(s) = cfg.get("key") {
+        if let Some(v) = s.str() {
+            let problem = if v.is_empty() {
+                Some("must not be empty")
+            } else if v.starts_with('/') || v.ends_with('/') {
+                Some("must not start or end with '/'")
+            } else if v.contains("//") {
+                Some("must not contain '//'")
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                out.push(s.file.diag(
+                    RULE.id,
+                    RULE.severity,
+                    s.value_span(),
+                    format!("key {v:?} {p}"),
+                    None,
+                ));
+            }
+        }
+    }
+    if let Some(s) = cfg.get("workspace_key_prefix") {
+        if let Some(v) = s.str() {
+            if v.starts_with('/') || v.ends_with('/') {
+                out.push(s.file.diag(
+                    RULE.id,
+                    RULE.severity,
+                    s.value_span(),
+                    format!("workspace_key_prefix {v:?} must not start or end with '/'"),
+                    None,
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! ## What it does
+//! Finds `backend "local"`.
+//!
+//! ## Why is this bad?
+//! The state lives on one disk: it is not shared with the team or CI, and its lock only works
+//! between processes on that one machine.
+//!
+//! ## Example
+//! `terraform { backend "local" {} }`
+//!
+//! ## Use instead
+//! A remote backend, e.g. `backend "s3"` with `use_lockfile = true` (`tfboot bootstrap` creates one).
+use super::prelude::*;
+
+pub const RULE: Rule = rule!(
+    "local-backend",
+    Warning,
+    "backend \"local\": no locking across machines"
+);
+
+pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind == "local" {
+        out.push(cfg.diag_block(
+            RULE.id,
+            RULE.severity,
+            "local backend: the state is not shared and not locked across machines",
+            Some("use a remote backend such as s3 with use_lockfile = true".into()),
+        ));
+    }
+}

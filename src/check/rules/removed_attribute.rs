@@ -1,0 +1,61 @@
+//! ## What it does
+//! Finds the top-level assume-role arguments Terraform 1.10 removed from the s3 backend:
+//! `role_arn`, `session_name`, `external_id`, `assume_role_duration_seconds`, `assume_role_policy`,
+//! `assume_role_policy_arns`, `assume_role_tags`, `assume_role_transitive_tag_keys`.
+//!
+//! ## Why is this bad?
+//! Terraform >= 1.10 rejects them ("Unsupported argument"). (OpenTofu still accepts them, deprecated.)
+//!
+//! ## Example
+//! `role_arn = "arn:aws:iam::111111111111:role/state"`
+//!
+//! ## Use instead
+//! `assume_role = { role_arn = "arn:aws:iam::111111111111:role/state" }`
+use super::prelude::*;
+
+pub const RULE: Rule = rule!(
+    "removed-attribute",
+    Error,
+    "a removed top-level assume-role argument"
+);
+
+const REMOVED: &[(&str, &str)] = &[
+    ("role_arn", "assume_role = { role_arn = … }"),
+    ("session_name", "assume_role = { session_name = … }"),
+    ("external_id", "assume_role = { external_id = … }"),
+    (
+        "assume_role_duration_seconds",
+        "assume_role = { duration = \"1h\" }",
+    ),
+    ("assume_role_policy", "assume_role = { policy = … }"),
+    (
+        "assume_role_policy_arns",
+        "assume_role = { policy_arns = … }",
+    ),
+    ("assume_role_tags", "assume_role = { tags = … }"),
+    (
+        "assume_role_transitive_tag_keys",
+        "assume_role = { transitive_tag_keys = … }",
+    ),
+];
+
+pub fn is_removed(name: &str) -> bool {
+    REMOVED.iter().any(|(n, _)| *n == name)
+}
+
+pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind != "s3" {
+        return;
+    }
+    for s in &cfg.settings {
+        if let Some((name, with)) = REMOVED.iter().find(|(n, _)| *n == s.name) {
+            out.push(s.file.diag(
+                RULE.id,
+                RULE.severity,
+                s.key_span.clone(),
+                format!("`{name}` was removed in Terraform 1.10 (\"Unsupported argument\")"),
+                Some(format!("use {with}")),
+            ));
+        }
+    }
+}
