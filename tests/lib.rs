@@ -5,6 +5,7 @@ mod support;
 
 mod apply;
 mod bootstrap;
+mod check;
 mod e2e;
 mod envs;
 mod examples;

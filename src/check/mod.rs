@@ -33,9 +33,19 @@ fn wanted(name: &str) -> bool {
     crate::discover::is_config_file(name, true) || name == ".terraform.lock.hcl"
 }
 
+/// `./a//b/` → `a/b`; `.` for the current directory.
 fn display_path(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    let parts: Vec<String> = p
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let joined = parts.join("/").replace("//", "/");
+    if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
 }
 
 /// What a check found, with the text of every file a diagnostic points into (for snippets).

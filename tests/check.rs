@@ -1,0 +1,232 @@
+//! `tfboot check` and `tfboot explain`: one fixture directory per rule (`fires/` and `clean/`),
+//! snapshots of the text and JSON output, exit codes, and tfboot's own output checking clean.
+
+use std::path::Path;
+
+use crate::support::Sandbox;
+
+fn fixtures() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
+    let mut rules: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    rules.sort();
+    rules
+}
+
+fn run_check(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tfboot"))
+        .arg("check")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn rules_in(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut r: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect();
+    r.dedup();
+    r
+}
+
+#[test]
+fn every_rule_has_a_fixture_that_fires_and_one_that_does_not() {
+    let ids: Vec<&str> = tfboot::check::rules::ALL.iter().map(|r| r.id).collect();
+    let fixtures = fixtures();
+    assert_eq!(fixtures, {
+        let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    });
+    for rule in &fixtures {
+        let fires = format!("tests/fixtures/check/{rule}/fires");
+        let clean = format!("tests/fixtures/check/{rule}/clean");
+        let (_, json) = run_check(&[&fires, "--format", "json"]);
+        assert!(
+            rules_in(&json).contains(rule),
+            "{rule} does not fire on {fires}:\n{json}"
+        );
+        let (code, json) = run_check(&[&clean, "--format", "json"]);
+        assert!(rules_in(&json).is_empty(), "{clean} is not clean:\n{json}");
+        assert_eq!(code, 0);
+        let (_, text) = run_check(&[&fires]);
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("check_{rule}_text"), text);
+            insta::assert_snapshot!(format!("check_{rule}_json"), run_check(&[&fires, "--format", "json"]).1);
+        });
+    }
+}
+
+#[test]
+fn json_diagnostics_carry_the_documented_fields() {
+    let (code, json) = run_check(&[
+        "tests/fixtures/check/no-state-locking/fires",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let d = &v["diagnostics"][0];
+    for field in [
+        "rule",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+    ] {
+        assert!(!d[field].is_null(), "missing {field}: {d}");
+    }
+    assert_eq!(
+        d["file"],
+        "tests/fixtures/check/no-state-locking/fires/main.tf"
+    );
+    assert_eq!(d["severity"], "error");
+    assert_eq!(v["summary"]["errors"], 1);
+}
+
+#[test]
+fn sarif_and_github_formats() {
+    let (code, sarif) = run_check(&[
+        "tests/fixtures/check/invalid-bucket-name/fires",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), tfboot::check::rules::ALL.len());
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "invalid-bucket-name");
+    let idx = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[idx]["id"], "invalid-bucket-name");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 5);
+    assert!(result["partialFingerprints"]["tfboot/v1"].is_string());
+
+    let (_, gh) = run_check(&[
+        "tests/fixtures/check/invalid-bucket-name/fires",
+        "--format",
+        "github",
+    ]);
+    assert!(
+        gh.starts_with(
+            "::error file=tests/fixtures/check/invalid-bucket-name/fires/main.tf,line=5,col="
+        ),
+        "{gh}"
+    );
+    assert!(gh.contains("title=invalid-bucket-name::"));
+}
+
+#[test]
+fn exit_codes() {
+    // Warnings only: 0, unless --deny-warnings.
+    let (code, _) = run_check(&["tests/fixtures/check/missing-region/fires"]);
+    assert_eq!(code, 0);
+    let (code, _) = run_check(&[
+        "tests/fixtures/check/missing-region/fires",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, 1);
+    let sb = Sandbox::new();
+    sb.run(&["check", "no/such/dir"])
+        .code(2)
+        .stderr_has("no/such/dir");
+    sb.run(&["check"])
+        .ok()
+        .stdout_has("0 error(s), 0 warning(s)");
+}
+
+#[test]
+fn a_file_argument_checks_its_module_and_never_stops_at_the_first_bad_file() {
+    let sb = Sandbox::new();
+    sb.write("app/broken.tf", "terraform {\n  backend \"s3\" {\n");
+    sb.write(
+        "app/main.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket = \"Bad_Name\"\n    key = \"k\"\n  }\n}\n",
+    );
+    sb.write("other/main.tf", "terraform {\n  backend \"local\" {}\n}\n");
+    let run = sb
+        .run(&["check", "app/main.tf", "--format", "json"])
+        .code(1);
+    let rules = rules_in(&run.stdout);
+    assert!(rules.contains(&"parse-error".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"invalid-bucket-name".to_string()),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.contains(&"local-backend".to_string()),
+        "other modules are not checked"
+    );
+}
+
+#[test]
+fn suppression_comments() {
+    let sb = Sandbox::new();
+    sb.write(
+        "main.tf",
+        "terraform {\n  required_version = \">= 1.10\"\n\n  backend \"s3\" {\n    bucket       = \"acme-tfstate\"\n    key          = \"k\"\n    region       = \"eu-west-1\"\n    use_lockfile = true\n    encrypt      = false # tfboot:ignore encryption-disabled -- sandbox only\n  }\n}\n",
+    );
+    sb.run(&["check"])
+        .ok()
+        .stdout_has("0 error(s), 0 warning(s)");
+}
+
+#[test]
+fn tfboots_own_output_checks_clean() {
+    let (code, out) = run_check(&["examples", "--deny-warnings"]);
+    assert_eq!(code, 0, "{out}");
+    for layout in ["dir", "tfbackend"] {
+        for lock in ["dynamodb", "s3", "both"] {
+            let sb = Sandbox::new();
+            sb.write(
+                "tfboot.toml",
+                &format!("layout = \"{layout}\"\n[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\nlock = \"{lock}\"\n\n[[env]]\nname = \"dev\"\n\n[[env]]\nname = \"prod\"\nrole_arn = \"arn:aws:iam::111111111111:role/state\"\n"),
+            );
+            sb.run(&["generate"]).ok();
+            let run = sb.run(&["check", "envs", "--deny-warnings"]);
+            assert_eq!(run.code, 0, "{layout}/{lock}:\n{}", run.stdout);
+        }
+    }
+}
+
+#[test]
+fn explain_lists_and_documents_rules() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["explain"]).ok();
+    for r in tfboot::check::rules::ALL {
+        assert!(run.stdout.contains(r.id), "{} missing from the list", r.id);
+        let doc = r.doc();
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+        ] {
+            assert!(doc.contains(section), "{}: no {section}", r.id);
+        }
+    }
+    sb.run(&["explain", "no-state-locking"])
+        .ok()
+        .stdout_has("## Why is this bad?");
+    sb.run(&["explain", "no-such-rule"])
+        .code(2)
+        .stderr_has("unknown rule");
+}
