@@ -230,3 +230,72 @@ fn explain_lists_and_documents_rules() {
         .code(2)
         .stderr_has("unknown rule");
 }
+
+/// The SARIF 2.1.0 JSON schema as published in the serde-sarif crate (a dev-dependency), found
+/// through `cargo metadata`.
+fn sarif_schema() -> serde_json::Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    let manifest = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("serde-sarif in the dependency graph")
+        .to_string();
+    let schema = Path::new(&manifest)
+        .parent()
+        .unwrap()
+        .join("src/schema.json");
+    serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap()
+}
+
+#[test]
+fn sarif_output_validates_against_the_2_1_0_schema() {
+    let schema = sarif_schema();
+    assert!(schema["title"].as_str().unwrap().contains("2.1.0"));
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    // The validator really validates: a document with a wrong version or a result without a
+    // message is rejected.
+    let (_, sample) = run_check(&[
+        "tests/fixtures/check/invalid-bucket-name/fires",
+        "--format",
+        "sarif",
+    ]);
+    let mut broken: serde_json::Value = serde_json::from_str(&sample).unwrap();
+    broken["version"] = "9.9".into();
+    assert!(!validator.is_valid(&broken));
+    let mut broken: serde_json::Value = serde_json::from_str(&sample).unwrap();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(!validator.is_valid(&broken));
+    for fixture in [
+        "invalid-bucket-name",
+        "state-key-collision",
+        "parse-error",
+        "backend-in-module",
+    ] {
+        let (_, sarif) = run_check(&[
+            &format!("tests/fixtures/check/{fixture}/fires"),
+            "--format",
+            "sarif",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{fixture}: {errors:#?}");
+        // And it reads back as the typed SARIF object model.
+        let typed: serde_sarif::sarif::Sarif = serde_json::from_value(v).expect("typed SARIF");
+        assert_eq!(typed.runs.len(), 1);
+    }
+}
