@@ -42,34 +42,28 @@ fn writes_the_module_and_prints_next_steps() {
     }
 }
 
+fn mtimes(sb: &Sandbox) -> Vec<std::time::SystemTime> {
+    sb.files("bootstrap")
+        .iter()
+        .map(|(n, _)| {
+            std::fs::metadata(sb.join(&format!("bootstrap/{n}")))
+                .unwrap()
+                .modified()
+                .unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn rerun_changes_nothing_and_says_so() {
     let sb = Sandbox::new();
     sb.run(ARGS).ok();
-    let before: Vec<_> = sb
-        .files("bootstrap")
-        .iter()
-        .map(|(n, _)| {
-            std::fs::metadata(sb.join(&format!("bootstrap/{n}")))
-                .unwrap()
-                .modified()
-                .unwrap()
-        })
-        .collect();
+    let before = mtimes(&sb);
     std::thread::sleep(std::time::Duration::from_millis(20));
     sb.run(ARGS)
         .ok()
         .stdout_has("0 created, 0 updated, 9 unchanged, 0 refused (nothing to do)");
-    let after: Vec<_> = sb
-        .files("bootstrap")
-        .iter()
-        .map(|(n, _)| {
-            std::fs::metadata(sb.join(&format!("bootstrap/{n}")))
-                .unwrap()
-                .modified()
-                .unwrap()
-        })
-        .collect();
+    let after = mtimes(&sb);
     assert_eq!(before, after, "a no-op rerun must not touch mtimes");
 }
 

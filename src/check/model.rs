@@ -307,6 +307,28 @@ impl<'a> BackendConfig<'a> {
         file.diag(rule, severity, span, message, help)
     }
 
+    /// Run `validate` on the literal string value of `name` (when there is one) and report its
+    /// complaint at the value: the shape shared by the naming rules.
+    pub fn check_literal(
+        &self,
+        name: &str,
+        rule: &super::rules::Rule,
+        validate: fn(&str) -> Result<(), String>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let Some(s) = self.get(name) else { return };
+        let Some(v) = s.str() else { return };
+        if let Err(why) = validate(v) {
+            out.push(s.file.diag(
+                rule.id,
+                rule.severity,
+                s.value_span(),
+                format!("{name} {v:?}: {why}"),
+                None,
+            ));
+        }
+    }
+
     /// An empty block with no `.tfbackend`: everything comes from `-backend-config` at init.
     pub fn is_unconfigured_partial(&self) -> bool {
         self.tfbackend.is_none() && self.block.body.is_empty()

@@ -21,20 +21,7 @@ pub const RULE: Rule = rule!(
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
-    }
-    if let Some(s) = cfg.get("bucket") {
-        if let Some(v) = s.str() {
-            if let Err(rule) = crate::validate::bucket_name(v) {
-                out.push(s.file.diag(
-                    RULE.id,
-                    RULE.severity,
-                    s.value_span(),
-                    format!("bucket {v:?}: {rule}"),
-                    None,
-                ));
-            }
-        }
+    if cfg.kind == "s3" {
+        cfg.check_literal("bucket", &RULE, crate::validate::bucket_name, out);
     }
 }

@@ -21,20 +21,7 @@ pub const RULE: Rule = rule!(
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
-    }
-    if let Some(s) = cfg.get("kms_key_id") {
-        if let Some(v) = s.str() {
-            if let Err(rule) = crate::validate::kms_key_id(v) {
-                out.push(s.file.diag(
-                    RULE.id,
-                    RULE.severity,
-                    s.value_span(),
-                    format!("kms_key_id {v:?}: {rule}"),
-                    None,
-                ));
-            }
-        }
+    if cfg.kind == "s3" {
+        cfg.check_literal("kms_key_id", &RULE, crate::validate::kms_key_id, out);
     }
 }

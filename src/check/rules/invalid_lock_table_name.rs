@@ -17,21 +17,17 @@ pub const RULE: Rule = rule!(
     "dynamodb_table breaks DynamoDB naming"
 );
 
-pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
+/// An empty string means "no table" (no-state-locking's business), not a bad name.
+fn table_name(v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        crate::validate::table_name(v)
     }
-    if let Some(s) = cfg.get("dynamodb_table") {
-        if let Some(v) = s.str().filter(|v| !v.is_empty()) {
-            if let Err(rule) = crate::validate::table_name(v) {
-                out.push(s.file.diag(
-                    RULE.id,
-                    RULE.severity,
-                    s.value_span(),
-                    format!("dynamodb_table {v:?}: {rule}"),
-                    None,
-                ));
-            }
-        }
+}
+
+pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind == "s3" {
+        cfg.check_literal("dynamodb_table", &RULE, table_name, out);
     }
 }

@@ -16,20 +16,7 @@ use super::prelude::*;
 pub const RULE: Rule = rule!("unknown-region", Error, "region is not an AWS region");
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
-    }
-    if let Some(s) = cfg.get("region") {
-        if let Some(v) = s.str() {
-            if let Err(rule) = crate::validate::region(v) {
-                out.push(s.file.diag(
-                    RULE.id,
-                    RULE.severity,
-                    s.value_span(),
-                    format!("region {v:?}: {rule}"),
-                    None,
-                ));
-            }
-        }
+    if cfg.kind == "s3" {
+        cfg.check_literal("region", &RULE, crate::validate::region, out);
     }
 }
