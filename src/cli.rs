@@ -658,6 +658,9 @@ fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         a.paths.clone()
     };
     let result = crate::check::check_paths(&paths)?;
+    for s in &result.skipped {
+        eprintln!("note: skipped (unreadable): {s}");
+    }
     let diags = &result.diagnostics;
     let text = match a.format {
         Format::Text => {

@@ -153,8 +153,20 @@ pub fn is_config_file(name: &str, partial: bool) -> bool {
 /// Every file under `root` whose name `want`s, sorted: walked on all cores, skipping hidden
 /// directories (`.terraform/`, `.git/`) and whatever `.gitignore` files ignore (also outside git).
 pub fn walk(root: &Path, want: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
+    let (files, errors) = walk_lenient(root, want);
+    match errors.into_iter().next() {
+        Some(message) => Err(Error::Io {
+            path: root.to_path_buf(),
+            source: std::io::Error::other(message),
+        }),
+        None => Ok(files),
+    }
+}
+
+/// Like [`walk`], but an unreadable entry is skipped and reported instead of ending the walk.
+pub fn walk_lenient(root: &Path, want: fn(&str) -> bool) -> (Vec<PathBuf>, Vec<String>) {
     let found: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-    let walk_error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    let walk_errors: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     ignore::WalkBuilder::new(root)
         // Hidden *directories* (.terraform/, .git/) are skipped; hidden files such as
         // .terraform.lock.hcl are kept for `want` to decide.
@@ -173,15 +185,15 @@ pub fn walk(root: &Path, want: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
                 local: Vec::new(),
                 found: &found,
             };
-            let walk_error = &walk_error;
+            let walk_errors = &walk_errors;
             Box::new(move |entry| {
                 use ignore::WalkState;
                 match entry {
                     Err(e) => {
-                        if let Ok(mut slot) = walk_error.lock() {
-                            slot.get_or_insert(e.to_string());
+                        if let Ok(mut all) = walk_errors.lock() {
+                            all.push(e.to_string());
                         }
-                        return WalkState::Quit;
+                        return WalkState::Continue;
                     }
                     Ok(entry) => {
                         if entry.file_type().is_some_and(|t| t.is_file())
@@ -194,15 +206,11 @@ pub fn walk(root: &Path, want: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
                 WalkState::Continue
             })
         });
-    if let Some(message) = walk_error.into_inner().unwrap_or_default() {
-        return Err(Error::Io {
-            path: root.to_path_buf(),
-            source: std::io::Error::other(message),
-        });
-    }
+    let mut errors = walk_errors.into_inner().unwrap_or_default();
+    errors.sort();
     let mut files = found.into_inner().unwrap_or_default();
     files.sort();
-    Ok(files)
+    (files, errors)
 }
 
 /// Walk `base` and parse every `.tf` file (in parallel).

@@ -51,6 +51,8 @@ fn display_path(p: &Path) -> String {
 /// What a check found, with the text of every file a diagnostic points into (for snippets).
 pub struct CheckResult {
     pub diagnostics: Vec<Diagnostic>,
+    /// Paths the walk could not read (skipped; the rest of the tree was checked).
+    pub skipped: Vec<String>,
     pub sources: BTreeMap<String, String>,
     pub files_checked: usize,
 }
@@ -58,10 +60,13 @@ pub struct CheckResult {
 /// Check every module under `paths` (directories are walked; a file stands for its directory).
 pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
     let mut dirs: BTreeMap<PathBuf, DirFiles> = BTreeMap::new();
+    let mut skipped = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         let files = if meta.is_dir() {
-            crate::discover::walk(p, wanted)?
+            let (files, errors) = crate::discover::walk_lenient(p, wanted);
+            skipped.extend(errors);
+            files
         } else {
             let dir = match p.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -141,6 +146,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
         .collect();
     Ok(CheckResult {
         diagnostics: diags,
+        skipped,
         sources,
         files_checked,
     })

@@ -70,7 +70,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             out.push(s.file.diag(
                 RULE.id,
                 RULE.severity,
-                s.value_span(),
+                s.span.clone(),
                 format!("`{}` is {kind}: backend settings must be literals (Terraform evaluates them before variables, locals or functions exist)", s.name),
                 Some("write the literal value, or pass it with `terraform init -backend-config=…` (tfboot generate writes such files)".into()),
             ));
