@@ -137,12 +137,7 @@ impl LoadedConfig {
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
-    let end = offset.min(source.len());
-    source.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    crate::check::diagnostic::line_col(source, offset).0
 }
 
 fn describe_toml_error(source: &str, e: &toml::de::Error) -> String {

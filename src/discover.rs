@@ -56,12 +56,8 @@ struct FileFacts {
     generated_backend: bool,
 }
 
-fn line_of(src: &str, needle_offset: usize) -> usize {
-    src.as_bytes()[..needle_offset.min(src.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+fn line_of(src: &str, offset: usize) -> usize {
+    crate::check::diagnostic::line_col(src, offset).0
 }
 
 fn facts(base: &Path, path: &Path) -> Result<FileFacts> {

@@ -1,7 +1,21 @@
 //! tfboot: scaffold, generate and validate Terraform remote-state backends.
 //!
+//! No panics reachable from input: unwrap, expect, panic and slice indexing are denied outside tests.
+//!
 //! Data flows one way: `cli` → `config` (typed, validated) → `model` (what to build) → `render`
 //! (tera templates, HCL-escaped, fmt-canonical) → `write` (plan, then atomic writes).
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo
+    )
+)]
 
 pub mod apply;
 pub mod check;

@@ -401,9 +401,8 @@ impl ProjectInput {
         check_env_collisions(&self, &envs, &bootstrap_key, &mut errors);
         if self.layout == Layout::Dir {
             let mut dirs: BTreeMap<&PathBuf, &str> = BTreeMap::new();
-            for (i, env) in envs.iter().enumerate() {
+            for (env, src) in envs.iter().zip(&self.envs) {
                 if let Some(other) = dirs.insert(&env.dir, &env.name) {
-                    let src = &self.envs[i];
                     let at = src.dir.clone().unwrap_or_else(|| src.name.clone());
                     errors.push(at.invalid(format!(
                         "env {other:?} uses the same directory; with layout = \"dir\" each environment needs its own directory (or use layout = \"tfbackend\")"
@@ -470,8 +469,7 @@ fn check_env_collisions(
     let mut seen_names: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_keys: BTreeMap<&str, String> = BTreeMap::new();
     seen_keys.insert(bootstrap_key, "the bootstrap module".to_string());
-    for (i, env) in envs.iter().enumerate() {
-        let src = &input.envs[i];
+    for (i, (env, src)) in envs.iter().zip(&input.envs).enumerate() {
         if let Some(first) = seen_names.insert(&env.name, i) {
             errors.push(src.name.invalid(format!(
                 "environment names must be unique; env[{first}] has the same name"

@@ -20,9 +20,8 @@ pub fn bucket_name(name: &str) -> Result<(), String> {
             "S3 bucket names use only lowercase letters, digits, '.' and '-' (found {c:?})"
         ));
     }
-    let first = name.as_bytes()[0];
-    let last = name.as_bytes()[len - 1];
-    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
+    let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    if !alnum(name.as_bytes().first()) || !alnum(name.as_bytes().last()) {
         return Err("S3 bucket names begin and end with a lowercase letter or digit".into());
     }
     if name.contains("..") {
@@ -82,12 +81,13 @@ struct PartitionFacts {
 fn regions() -> &'static BTreeMap<String, String> {
     static REGIONS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
     REGIONS.get_or_init(|| {
-        let facts: RegionFacts = serde_json::from_str(include_str!("../data/aws-regions.json"))
-            .unwrap_or_else(|e| {
-                panic!("built-in data/aws-regions.json is invalid: {e}") // compiled in; tested
-            });
+        // Compiled in; `regions_cover_all_partitions` proves it parses.
+        let partitions =
+            serde_json::from_str::<RegionFacts>(include_str!("../data/aws-regions.json"))
+                .map(|f| f.partitions)
+                .unwrap_or_default();
         let mut out = BTreeMap::new();
-        for (partition, p) in facts.partitions {
+        for (partition, p) in partitions {
             for region in p.regions.into_keys() {
                 out.insert(region, partition.clone());
             }
@@ -128,36 +128,23 @@ pub fn known_regions() -> impl Iterator<Item = &'static str> {
 
 /// Levenshtein distance, for "did you mean" suggestions.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    strsim::levenshtein(a, b)
 }
 
 /// A UUID in RFC 4122 form as Terraform's S3 backend checks it: version digit 1–5, variant 8/9/a/b.
 fn rfc4122_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    let lens = [8, 4, 4, 4, 12];
-    if parts.len() != 5
-        || parts
-            .iter()
-            .zip(lens)
-            .any(|(p, n)| p.len() != n || !p.chars().all(|c| c.is_ascii_hexdigit()))
-    {
+    let [a, b, c, d, e] = parts.as_slice() else {
         return false;
-    }
-    matches!(parts[2].as_bytes()[0], b'1'..=b'5')
-        && matches!(
-            parts[3].as_bytes()[0],
-            b'8' | b'9' | b'a' | b'b' | b'A' | b'B'
-        )
+    };
+    let hex = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit());
+    hex(a, 8)
+        && hex(b, 4)
+        && hex(c, 4)
+        && hex(d, 4)
+        && hex(e, 12)
+        && c.starts_with(['1', '2', '3', '4', '5'])
+        && d.starts_with(['8', '9', 'a', 'b', 'A', 'B'])
 }
 
 fn mrk_id(s: &str) -> bool {
@@ -179,10 +166,10 @@ fn alias_name(s: &str) -> bool {
 pub fn kms_key_arn(arn: &str, state_region: &str) -> Result<(), String> {
     const SHAPE: &str = "expected arn:<partition>:kms:<region>:<12-digit account>:key/<key id> or …:alias/<name>, where the key id is an RFC 4122 UUID or mrk-<32 hex>";
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "kms" {
+    let ["arn", partition, "kms", region, account, resource] = parts.as_slice() else {
         return Err(format!("not a KMS key ARN; {SHAPE}"));
-    }
-    let (partition, region, account, resource) = (parts[1], parts[3], parts[4], parts[5]);
+    };
+    let (partition, region, account, resource) = (*partition, *region, *account, *resource);
     if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!(
             "the account id {account:?} is not 12 digits; {SHAPE}"
@@ -222,8 +209,7 @@ pub fn kms_key_id(v: &str) -> Result<(), String> {
     }
     if let Some(rest) = v.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        if parts.len() == 5 && parts[1] == "kms" {
-            let resource = parts[4];
+        if let [_, "kms", _, _, resource] = parts.as_slice() {
             let ok = match resource.strip_prefix("key/") {
                 Some(id) => rfc4122_uuid(id) || mrk_id(id),
                 None => alias_name(resource),
@@ -248,11 +234,11 @@ pub fn kms_key_id(v: &str) -> Result<(), String> {
 pub fn role_arn(arn: &str) -> Result<(), String> {
     const SHAPE: &str = "expected arn:<partition>:iam::<12-digit account>:role/<name>";
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[3].is_empty() {
+    let ["arn", partition, "iam", "", account, resource] = parts.as_slice() else {
         return Err(format!("not an IAM role ARN; {SHAPE}"));
-    }
+    };
     if !matches!(
-        parts[1],
+        *partition,
         "aws"
             | "aws-cn"
             | "aws-us-gov"
@@ -262,15 +248,14 @@ pub fn role_arn(arn: &str) -> Result<(), String> {
             | "aws-iso-f"
             | "aws-eusc"
     ) {
-        return Err(format!("unknown partition {:?}; {SHAPE}", parts[1]));
+        return Err(format!("unknown partition {partition:?}; {SHAPE}"));
     }
-    if parts[4].len() != 12 || !parts[4].chars().all(|c| c.is_ascii_digit()) {
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!(
-            "the account id {:?} is not 12 digits; {SHAPE}",
-            parts[4]
+            "the account id {account:?} is not 12 digits; {SHAPE}"
         ));
     }
-    let Some(name) = parts[5].strip_prefix("role/") else {
+    let Some(name) = resource.strip_prefix("role/") else {
         return Err(format!("the resource is not role/<name>; {SHAPE}"));
     };
     let name_ok = !name.is_empty()

@@ -29,10 +29,11 @@ fn parse_version(s: &str) -> Option<(Version, usize)> {
         return None;
     }
     let mut v = [0u64; 3];
-    for (i, p) in parts.iter().enumerate() {
-        v[i] = p.parse().ok()?;
+    for (slot, p) in v.iter_mut().zip(&parts) {
+        *slot = p.parse().ok()?;
     }
-    Some(((v[0], v[1], v[2]), parts.len()))
+    let [major, minor, patch] = v;
+    Some(((major, minor, patch), parts.len()))
 }
 
 /// An exact version such as `5.100.0`.
