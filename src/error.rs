@@ -68,6 +68,14 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// Some files could not be written. Each write is atomic: the files listed as written are
+    /// complete, the others untouched; rerunning continues.
+    #[error("{}", display_write_failure(.written, .failed))]
+    WriteFailed {
+        written: Vec<PathBuf>,
+        failed: Vec<(PathBuf, String)>,
+    },
+
     /// An external command (terraform / tofu) failed.
     #[error("step {step} failed: {message}")]
     StepFailed { step: String, message: String },
@@ -79,6 +87,29 @@ fn display_invalid(items: &[InvalidValue]) -> String {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join("\nerror: ")
+}
+
+fn display_write_failure(written: &[PathBuf], failed: &[(PathBuf, String)]) -> String {
+    let mut s = format!(
+        "{} file(s) could not be written (each untouched, no partial files):",
+        failed.len()
+    );
+    for (p, why) in failed {
+        s.push_str(&format!("\n  not written: {} ({why})", p.display()));
+    }
+    if written.is_empty() {
+        s.push_str("\nnothing else was written");
+    } else {
+        s.push_str(&format!(
+            "\n{} file(s) were written completely:",
+            written.len()
+        ));
+        for p in written {
+            s.push_str(&format!("\n  written: {}", p.display()));
+        }
+    }
+    s.push_str("\nfix the cause and rerun the same command: it picks up where this run stopped");
+    s
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

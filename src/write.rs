@@ -157,11 +157,26 @@ impl Plan {
         let write = |f: &PlannedFile| {
             write_via_temp(&f.path, f.content.as_bytes(), f.action != Action::Create)
         };
-        self.files
+        // Every changing file is attempted (in parallel); each write is atomic on its own, so after
+        // a failure each file is either complete and new, or untouched.
+        let outcomes: Vec<(&PlannedFile, Result<()>)> = self
+            .files
             .par_iter()
             .filter(changed)
-            .map(write)
-            .collect::<Result<Vec<()>>>()?;
+            .map(|f| (f, write(f)))
+            .collect();
+        let failed: Vec<(PathBuf, String)> = outcomes
+            .iter()
+            .filter_map(|(f, r)| r.as_ref().err().map(|e| (f.display.clone(), e.to_string())))
+            .collect();
+        if !failed.is_empty() {
+            let written = outcomes
+                .iter()
+                .filter(|(_, r)| r.is_ok())
+                .map(|(f, _)| f.display.clone())
+                .collect();
+            return Err(Error::WriteFailed { written, failed });
+        }
         let mut summary = Summary::default();
         for f in &self.files {
             match f.action {

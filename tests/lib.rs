@@ -10,5 +10,6 @@ mod e2e;
 mod envs;
 mod examples;
 mod generate;
+mod properties;
 mod render;
 mod validation;

@@ -152,15 +152,44 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
     })
 }
 
+fn from_bytes(display: String, bytes: Vec<u8>) -> SourceFile {
+    match String::from_utf8(bytes) {
+        Ok(text) => SourceFile::parse(display, text),
+        Err(_) => SourceFile::unparsable(display, "the file is not UTF-8 text"),
+    }
+}
+
 fn load(path: &Path) -> SourceFile {
     let display = display_path(path);
     match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => SourceFile::parse(display, text),
-            Err(_) => SourceFile::unparsable(display, "the file is not UTF-8 text"),
-        },
+        Ok(bytes) => from_bytes(display, bytes),
+        // Removed or unreadable since the walk saw it: reported, and the rest goes on.
         Err(e) => SourceFile::unparsable(display, &format!("cannot read the file: {e}")),
     }
+}
+
+/// Check one module given as in-memory files `(name, bytes)` (names such as `main.tf`,
+/// `prod.s3.tfbackend`, `.terraform.lock.hcl`): the entry point for fuzzing and embedding.
+pub fn check_module_files(files: Vec<(String, Vec<u8>)>) -> Vec<Diagnostic> {
+    let mut module = model::Module {
+        dir: ".".into(),
+        tf: Vec::new(),
+        tfbackend: Vec::new(),
+        lock: None,
+    };
+    for (name, bytes) in files {
+        let f = from_bytes(name.clone(), bytes);
+        if name.ends_with(".terraform.lock.hcl") {
+            module.lock = Some(f);
+        } else if name.ends_with(".tfbackend") {
+            module.tfbackend.push(f);
+        } else {
+            module.tf.push(f);
+        }
+    }
+    let mut diags: Vec<Diagnostic> = rules::check_module(&module);
+    diags.extend(rules::check_tree(std::slice::from_ref(&module)));
+    diags
 }
 
 fn load_module(dir: &Path, files: DirFiles) -> Module {

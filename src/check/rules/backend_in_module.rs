@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "backend-in-module",
     Warning,
-    "a backend block in a child module"
+    "a backend block in a child module",
+    "backend_in_module.rs"
 );
 
 pub fn check(module: &Module, callers: &[String], out: &mut Vec<Diagnostic>) {

@@ -25,7 +25,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "backend-outside-terraform-block",
     Error,
-    "a backend or cloud block outside terraform {}"
+    "a backend or cloud block outside terraform {}",
+    "backend_outside_terraform_block.rs"
 );
 
 pub fn check(file: &SourceFile, out: &mut Vec<Diagnostic>) {

@@ -19,7 +19,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "block-instead-of-attribute",
     Error,
-    "assume_role / endpoints written as a block"
+    "assume_role / endpoints written as a block",
+    "block_instead_of_attribute.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

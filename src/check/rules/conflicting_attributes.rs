@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "conflicting-attributes",
     Error,
-    "two s3 backend arguments that exclude each other"
+    "two s3 backend arguments that exclude each other",
+    "conflicting_attributes.rs"
 );
 
 const PAIRS: &[(&str, &str)] = &[

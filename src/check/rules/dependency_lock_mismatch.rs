@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "dependency-lock-mismatch",
     Error,
-    ".terraform.lock.hcl disagrees with required_providers"
+    ".terraform.lock.hcl disagrees with required_providers",
+    "dependency_lock_mismatch.rs"
 );
 
 /// A provider from `required_providers`: its full source address, version constraint and where.

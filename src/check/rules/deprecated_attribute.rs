@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "deprecated-attribute",
     Warning,
-    "a deprecated s3 backend argument"
+    "a deprecated s3 backend argument",
+    "deprecated_attribute.rs"
 );
 
 const REPLACEMENTS: &[(&str, &str)] = &[

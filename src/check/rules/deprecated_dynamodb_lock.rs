@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "deprecated-dynamodb-lock",
     Warning,
-    "dynamodb_table where only Terraform >= 1.11 runs"
+    "dynamodb_table where only Terraform >= 1.11 runs",
+    "deprecated_dynamodb_lock.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

@@ -18,7 +18,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "duplicate-backend",
     Error,
-    "a module declares more than one backend or cloud block"
+    "a module declares more than one backend or cloud block",
+    "duplicate_backend.rs"
 );
 
 pub fn check(module: &Module, out: &mut Vec<Diagnostic>) {

@@ -22,7 +22,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "dynamic-backend-value",
     Error,
-    "a backend value is not a literal"
+    "a backend value is not a literal",
+    "dynamic_backend_value.rs"
 );
 
 fn what(e: &Expression) -> Option<&'static str> {

@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "encryption-disabled",
     Warning,
-    "an s3 backend without encrypt = true"
+    "an s3 backend without encrypt = true",
+    "encryption_disabled.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

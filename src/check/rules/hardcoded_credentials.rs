@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "hardcoded-credentials",
     Error,
-    "access_key, secret_key or token in a file"
+    "access_key, secret_key or token in a file",
+    "hardcoded_credentials.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

@@ -17,7 +17,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-bucket-name",
     Error,
-    "an s3 bucket name breaks the S3 naming rules"
+    "an s3 bucket name breaks the S3 naming rules",
+    "invalid_bucket_name.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

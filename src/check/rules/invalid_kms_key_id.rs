@@ -17,7 +17,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-kms-key-id",
     Error,
-    "kms_key_id fails Terraform's own check"
+    "kms_key_id fails Terraform's own check",
+    "invalid_kms_key_id.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

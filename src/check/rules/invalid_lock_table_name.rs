@@ -14,7 +14,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-lock-table-name",
     Error,
-    "dynamodb_table breaks DynamoDB naming"
+    "dynamodb_table breaks DynamoDB naming",
+    "invalid_lock_table_name.rs"
 );
 
 /// An empty string means "no table" (no-state-locking's business), not a bad name.

@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-state-key",
     Error,
-    "key or workspace_key_prefix has a shape Terraform rejects"
+    "key or workspace_key_prefix has a shape Terraform rejects",
+    "invalid_state_key.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

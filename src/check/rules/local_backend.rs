@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "local-backend",
     Warning,
-    "backend \"local\": no locking across machines"
+    "backend \"local\": no locking across machines",
+    "local_backend.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "lockfile-requires-1.10",
     Error,
-    "use_lockfile while required_version admits Terraform < 1.10"
+    "use_lockfile while required_version admits Terraform < 1.10",
+    "lockfile_requires_1_10.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

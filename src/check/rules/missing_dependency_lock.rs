@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "missing-dependency-lock",
     Warning,
-    "a root module with required_providers but no .terraform.lock.hcl"
+    "a root module with required_providers but no .terraform.lock.hcl",
+    "missing_dependency_lock.rs"
 );
 
 pub fn check(module: &Module, out: &mut Vec<Diagnostic>) {

@@ -17,7 +17,12 @@
 //! Add `region = "<the bucket's region>"`.
 use super::prelude::*;
 
-pub const RULE: Rule = rule!("missing-region", Warning, "an s3 backend without region");
+pub const RULE: Rule = rule!(
+    "missing-region",
+    Warning,
+    "an s3 backend without region",
+    "missing_region.rs"
+);
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if cfg.kind == "s3" && !cfg.is_unconfigured_partial() && cfg.get("region").is_none() {

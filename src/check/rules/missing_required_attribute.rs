@@ -26,7 +26,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "missing-required-attribute",
     Error,
-    "a backend lacks a setting it needs"
+    "a backend lacks a setting it needs",
+    "missing_required_attribute.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

@@ -77,12 +77,13 @@ impl Rule {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! rule {
-    ($id:literal, $sev:ident, $summary:literal) => {
+    ($id:literal, $sev:ident, $summary:literal, $file:literal) => {
         Rule {
             id: $id,
             severity: Severity::$sev,
             summary: $summary,
-            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", file!())),
+            // The rule's own file (beside this macro), whose leading comment is its documentation.
+            source: include_str!($file),
         }
     };
 }

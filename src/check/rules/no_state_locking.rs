@@ -23,7 +23,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "no-state-locking",
     Error,
-    "an s3 backend without a state lock"
+    "an s3 backend without a state lock",
+    "no_state_locking.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

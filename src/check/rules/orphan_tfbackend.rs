@@ -15,7 +15,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "orphan-tfbackend",
     Warning,
-    "a .tfbackend file beside a module without a backend block"
+    "a .tfbackend file beside a module without a backend block",
+    "orphan_tfbackend.rs"
 );
 
 pub fn check(module: &Module, out: &mut Vec<Diagnostic>) {

@@ -20,7 +20,12 @@
 //! Fix the syntax; set every argument once.
 use super::prelude::*;
 
-pub const RULE: Rule = rule!("parse-error", Error, "a file is not valid HCL");
+pub const RULE: Rule = rule!(
+    "parse-error",
+    Error,
+    "a file is not valid HCL",
+    "parse_error.rs"
+);
 
 pub fn check(file: &SourceFile, out: &mut Vec<Diagnostic>) {
     if let Some((span, message)) = &file.parse_error {

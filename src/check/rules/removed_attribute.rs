@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "removed-attribute",
     Error,
-    "a removed top-level assume-role argument"
+    "a removed top-level assume-role argument",
+    "removed_attribute.rs"
 );
 
 const REMOVED: &[(&str, &str)] = &[

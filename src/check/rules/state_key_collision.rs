@@ -20,7 +20,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "state-key-collision",
     Error,
-    "two backends share one state address"
+    "two backends share one state address",
+    "state_key_collision.rs"
 );
 
 /// The state address of a configuration, when its parts are literals.

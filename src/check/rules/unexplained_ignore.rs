@@ -14,5 +14,6 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "unexplained-ignore",
     Warning,
-    "a tfboot:ignore comment without a reason"
+    "a tfboot:ignore comment without a reason",
+    "unexplained_ignore.rs"
 );

@@ -16,7 +16,8 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "unknown-attribute",
     Error,
-    "a name not in the backend's schema"
+    "a name not in the backend's schema",
+    "unknown_attribute.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {

@@ -13,7 +13,12 @@
 //! `region = "eu-west-1"`
 use super::prelude::*;
 
-pub const RULE: Rule = rule!("unknown-region", Error, "region is not an AWS region");
+pub const RULE: Rule = rule!(
+    "unknown-region",
+    Error,
+    "region is not an AWS region",
+    "unknown_region.rs"
+);
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if cfg.kind == "s3" {

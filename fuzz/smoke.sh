@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Short fuzz run of every target (default 60 s each; FUZZ_SECONDS=N to change), starting from the
+# committed seeds in fuzz/corpus/<target>/ (regressions first). Needs cargo-fuzz
+# (`cargo install cargo-fuzz`); on the stable toolchain RUSTC_BOOTSTRAP=1 enables the sanitizer flags.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds="${FUZZ_SECONDS:-60}"
+command -v cargo-fuzz >/dev/null || { echo "fuzz: cargo-fuzz missing (cargo install cargo-fuzz)"; exit 2; }
+export RUSTC_BOOTSTRAP=1
+for target in config_loader check_module renderer; do
+  seeds="corpus/$target"
+  work="$(mktemp -d)"
+  cp -r "$seeds/." "$work/" 2>/dev/null || true
+  echo "fuzz: $target for ${seconds}s"
+  cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 2>&1 \
+    | grep -E "^(#[0-9]+ +DONE|Done|INFO: Running|==|SUMMARY|thread|panicked)" || true
+  status=${PIPESTATUS[0]}
+  rm -rf "$work"
+  [ "$status" -eq 0 ] || { echo "fuzz: $target FAILED (crash input under fuzz/artifacts/$target)"; exit 1; }
+done
+echo "fuzz: all targets ran clean"
