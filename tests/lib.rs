@@ -10,6 +10,7 @@ mod e2e;
 mod envs;
 mod examples;
 mod generate;
+mod hardening;
 mod properties;
 mod render;
 mod validation;
