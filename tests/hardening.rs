@@ -126,7 +126,7 @@ fn unreadable_files_are_findings_not_crashes() {
     let sb = Sandbox::new();
     sb.write("a/main.tf", GOOD_LOCAL);
     sb.write("b/main.tf", GOOD_LOCAL);
-    std::fs::set_permissions(sb.join("b/main.tf"), std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(sb.join("b/main.tf"), std::fs::Permissions::from_mode(0o000)).unwrap();
     let readable_anyway = std::fs::read(sb.join("b/main.tf")).is_ok(); // root reads everything
     let (_, v, _) = check_json(sb.path());
     let f = findings(&v);
