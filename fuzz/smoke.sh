@@ -12,10 +12,11 @@ for target in config_loader check_module renderer; do
   work="$(mktemp -d)"
   cp -r "$seeds/." "$work/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s"
-  cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 2>&1 \
-    | grep -E "^(#[0-9]+ +DONE|Done|INFO: Running|==|SUMMARY|thread|panicked)" || true
-  status=${PIPESTATUS[0]}
-  rm -rf "$work"
+  status=0
+  cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    > "$work.log" 2>&1 || status=$?
+  grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs|SUMMARY|thread '|panicked)" "$work.log" || tail -n 5 "$work.log"
+  rm -rf "$work" "$work.log"
   [ "$status" -eq 0 ] || { echo "fuzz: $target FAILED (crash input under fuzz/artifacts/$target)"; exit 1; }
 done
 echo "fuzz: all targets ran clean"
