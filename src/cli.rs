@@ -38,6 +38,17 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a rule (without RULE: list every rule).
     Explain(ExplainArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -54,7 +65,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A rule id, e.g. no-state-locking.
+    /// A rule id (e.g. no-state-locking) or a topic: locking, bootstrap, migrate-lock.
     pub rule: Option<String>,
 }
 
@@ -160,9 +171,13 @@ pub fn run(cli: Cli) -> i32 {
         Command::Generate(a) => cmd_generate(&a, &mut out),
         Command::Check(a) => cmd_check(&a, &mut out),
         Command::Explain(a) => cmd_explain(&a, &mut out),
+        Command::Completions(a) => cmd_completions(&a, &mut out),
+        Command::Man => cmd_man(&mut out),
     };
     match result {
         Ok(code) => code,
+        // `tfboot … | head`: the reader is gone; stop quietly.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             let _ = out.flush();
             let _ = writeln!(err, "error: {e}");
@@ -680,15 +695,34 @@ fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     Ok(i32::from(failing))
 }
 
+/// `tfboot explain <topic>`: the questions people search for, beside the rules.
+const TOPICS: &[(&str, &str)] = &[
+    ("locking", include_str!("../docs/topics/locking.md")),
+    ("bootstrap", include_str!("../docs/topics/bootstrap.md")),
+    (
+        "migrate-lock",
+        include_str!("../docs/topics/migrate-lock.md"),
+    ),
+];
+
 fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
     use crate::check::rules;
     let text = match &a.rule {
         None => {
             let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let mut s = String::new();
+            let mut s = String::from("Topics:\n");
+            for (t, text) in TOPICS {
+                let title = text
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("# ");
+                s.push_str(&format!("  {t:<width$}  {title}\n"));
+            }
+            s.push_str("\nRules:\n");
             for r in rules::ALL {
                 s.push_str(&format!(
-                    "{:<width$}  {:<7}  {}\n",
+                    "  {:<width$}  {:<7}  {}\n",
                     r.id,
                     r.severity.as_str(),
                     r.summary
@@ -696,11 +730,17 @@ fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
             }
             s
         }
-        Some(id) => match rules::find(id) {
-            Some(r) => format!("{} ({})\n\n{}\n", r.id, r.severity.as_str(), r.doc()),
-            None => {
+        Some(id) => match (rules::find(id), TOPICS.iter().find(|(t, _)| t == id)) {
+            (Some(r), _) => format!("{} ({})\n\n{}\n", r.id, r.severity.as_str(), r.doc()),
+            (None, Some((_, text))) => text.to_string(),
+            (None, None) => {
                 return Err(Error::Usage(format!(
-                    "unknown rule {id:?}; `tfboot explain` lists the rules: {}",
+                    "unknown rule or topic {id:?}; topics: {}; rules: {}",
+                    TOPICS
+                        .iter()
+                        .map(|(t, _)| *t)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     rules::ALL
                         .iter()
                         .map(|r| r.id)
@@ -712,5 +752,23 @@ fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
     };
     out.write_all(text.as_bytes())
         .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
+}
+
+fn cmd_completions(a: &CompletionsArgs, out: &mut dyn Write) -> Result<i32> {
+    use clap::CommandFactory as _;
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "tfboot", &mut buf);
+    out.write_all(&buf).map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
+}
+
+fn cmd_man(out: &mut dyn Write) -> Result<i32> {
+    use clap::CommandFactory as _;
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut buf)
+        .map_err(|e| Error::io("man page", e))?;
+    out.write_all(&buf).map_err(|e| Error::io("stdout", e))?;
     Ok(0)
 }

@@ -7,6 +7,7 @@ mod apply;
 mod bootstrap;
 mod check;
 mod e2e;
+mod ecosystem;
 mod envs;
 mod examples;
 mod generate;
