@@ -38,6 +38,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a rule (without RULE: list every rule).
     Explain(ExplainArgs),
+    /// Print the JSON Schema of tfboot.toml.
+    Schema,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the manual page (roff).
@@ -173,6 +175,10 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(a) => cmd_explain(&a, &mut out),
         Command::Completions(a) => cmd_completions(&a, &mut out),
         Command::Man => cmd_man(&mut out),
+        Command::Schema => out
+            .write_all(crate::config::json_schema().as_bytes())
+            .map(|()| 0)
+            .map_err(|e| Error::io("stdout", e)),
     };
     match result {
         Ok(code) => code,
@@ -254,7 +260,19 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
         discover: None,
     };
     input.build()?;
-    let mut text = String::new();
+    // Editors with TOML schema support (taplo / Even Better TOML) read the directive on line 1.
+    let schema_path = a
+        .config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from(SCHEMA_FILE), |p| p.join(SCHEMA_FILE));
+    let schema = crate::config::json_schema();
+    if let Ok(existing) = std::fs::read_to_string(&schema_path) {
+        if existing != schema && !a.force {
+            return Err(Error::Refused(vec![schema_path]));
+        }
+    }
+    let mut text = format!("#:schema ./{SCHEMA_FILE}\n");
     text.push_str("# tfboot configuration: `tfboot generate` writes what this file describes.\n");
     text.push_str("[state]\n");
     text.push_str(&format!("bucket     = {}\n", toml_str(&bucket.value)));
@@ -273,8 +291,15 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
     for e in &a.envs {
         text.push_str(&format!("\n[[env]]\nname = {}\n", toml_str(e)));
     }
+    crate::write::atomic_write(&schema_path, schema.as_bytes())?;
     crate::write::atomic_write(&a.config, text.as_bytes())?;
     writeln!(out, "wrote {}", a.config.display()).map_err(|e| Error::io("stdout", e))?;
+    writeln!(
+        out,
+        "wrote {} (editor completion and validation)",
+        schema_path.display()
+    )
+    .map_err(|e| Error::io("stdout", e))?;
     writeln!(
         out,
         "next: tfboot generate   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)"
@@ -282,6 +307,9 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
     .map_err(|e| Error::io("stdout", e))?;
     Ok(0)
 }
+
+/// The schema file `tfboot init` writes beside the config (and the repository commits).
+pub const SCHEMA_FILE: &str = "tfboot.schema.json";
 
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

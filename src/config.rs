@@ -11,8 +11,9 @@ use crate::model::{Encryption, Layout, LockMode};
 
 pub const DEFAULT_FILE: &str = "tfboot.toml";
 
-/// The whole config file.
-#[derive(Debug, Deserialize)]
+/// tfboot.toml: the state bucket, its lock, the bootstrap module and the backends of every
+/// environment and discovered root module.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// `dir` (default): `<dir>/backend.tf` per environment. `tfbackend`: one
@@ -28,55 +29,70 @@ pub struct ConfigFile {
     pub discover: Option<DiscoverSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateSection {
     /// Name of the S3 bucket that holds all state.
+    #[schemars(with = "String")]
     pub bucket: Spanned<String>,
     /// The bucket's region, written into every backend block.
+    #[schemars(with = "String")]
     pub region: Spanned<String>,
     /// `dynamodb` (default) | `s3` | `both`.
     #[serde(default)]
     pub lock: LockMode,
     /// DynamoDB lock table; default `<bucket>-lock`. Unused when `lock = "s3"`.
+    #[schemars(with = "Option<String>")]
     pub lock_table: Option<Spanned<String>>,
     /// `kms` (default: the module creates a customer-managed key) | `aes256`.
     #[serde(default)]
     pub encryption: Encryption,
     /// Use this existing KMS key instead of creating one.
+    #[schemars(with = "Option<String>")]
     pub kms_key_arn: Option<Spanned<String>>,
     /// Where the bootstrap module is written; default `bootstrap`.
+    #[schemars(with = "Option<String>")]
     pub bootstrap_dir: Option<Spanned<String>>,
     /// State key of the bootstrap module itself; default `bootstrap/terraform.tfstate`.
+    #[schemars(with = "Option<String>")]
     pub bootstrap_key: Option<Spanned<String>>,
     /// Tags for every resource the bootstrap module creates (provider `default_tags`).
     #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: Option<Spanned<BTreeMap<String, String>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvSection {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Default `envs/<name>`.
+    #[schemars(with = "Option<String>")]
     pub dir: Option<Spanned<String>>,
     /// Default `<dir>/terraform.tfstate`.
+    #[schemars(with = "Option<String>")]
     pub key: Option<Spanned<String>>,
     /// Backend `assume_role = { role_arn = … }`.
+    #[schemars(with = "Option<String>")]
     pub role_arn: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub workspace_key_prefix: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: Option<Spanned<BTreeMap<String, String>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiscoverSection {
     /// Globs of directories (relative to the config file) that hold root modules.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub roots: Vec<Spanned<String>>,
     /// Globs of directories to leave out.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub exclude: Vec<Spanned<String>>,
 }
 
@@ -146,4 +162,14 @@ fn describe_toml_error(source: &str, e: &toml::de::Error) -> String {
         Some(span) => format!("line {}: {msg}", line_of(source, span.start)),
         None => msg.to_string(),
     }
+}
+
+/// The JSON Schema (draft 2020-12) of tfboot.toml, from these structs; doc comments become
+/// descriptions.
+pub fn json_schema() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default();
+    if let Some(o) = schema.as_object_mut() {
+        o.insert("title".into(), "tfboot.toml".into());
+    }
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }

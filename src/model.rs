@@ -11,7 +11,9 @@ use crate::error::{Error, InvalidValue, Result};
 use crate::validate;
 
 /// How Terraform guards the state against two concurrent writers (the *state* lock).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum LockMode {
     /// A DynamoDB table keyed by `LockID` (`dynamodb_table`). Works with every Terraform and OpenTofu.
@@ -49,7 +51,7 @@ impl LockMode {
 }
 
 /// How per-environment backend configuration is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// `<dir>/backend.tf` with the whole `backend "s3"` block.
@@ -60,7 +62,9 @@ pub enum Layout {
 }
 
 /// Default encryption of the state bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Encryption {
     /// SSE-KMS with a customer-managed key (created by the module unless `kms_key_arn` is given).
