@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -221,10 +220,25 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
         name.ends_with(".tf") || name.ends_with(".tfbackend")
     })?;
     timer.mark("walk");
-    let facts: Vec<FileFacts> = files
-        .par_iter()
-        .map(|p| facts(root, p))
-        .collect::<Result<_>>()?;
+    let jobs: Vec<(PathBuf, PathBuf)> = files
+        .iter()
+        .map(|p| (root.to_path_buf(), p.clone()))
+        .collect();
+    let facts: Vec<FileFacts> = crate::deadline::map(jobs, |(root, p)| facts(root, p), |(_, p)| {
+        let mb = std::fs::metadata(p).map_or(0, |m| m.len() / (1024 * 1024));
+        std::time::Duration::from_secs(10 + 2 * mb)
+    })
+    .into_iter()
+    .zip(&files)
+    .map(|(r, p)| {
+        r.unwrap_or_else(|| {
+            Err(Error::Parse {
+                path: p.clone(),
+                message: "gave up parsing: the HCL parser backtracks without end on this file (look for unclosed `{` or `[`)".into(),
+            })
+        })
+    })
+    .collect::<Result<_>>()?;
     timer.mark("parse");
     let mut scan = TreeScan::default();
     for (f, path) in facts.into_iter().zip(&files) {

@@ -21,6 +21,7 @@ pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod discover;
 pub mod error;
 pub mod generate;

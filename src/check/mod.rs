@@ -104,9 +104,36 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
             }
         }
     }
+    // Load and parse every file on all cores, giving up on any file the parser gets stuck on.
+    let all: Vec<PathBuf> = dirs
+        .values()
+        .flat_map(|d| d.tf.iter().chain(&d.tfbackend).chain(&d.lock))
+        .cloned()
+        .collect();
+    let parsed = crate::deadline::map(all.clone(), load, parse_budget);
+    let mut loaded: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
+    for (path, file) in all.into_iter().zip(parsed) {
+        let file = file.unwrap_or_else(|| {
+            SourceFile::unparsable(
+                display_path(&path),
+                "gave up parsing: the HCL parser backtracks without end on this file (look for unclosed `{` or `[`)",
+            )
+        });
+        loaded.insert(path, file);
+    }
+    let mut take = |p: &PathBuf| {
+        loaded
+            .remove(p)
+            .unwrap_or_else(|| SourceFile::unparsable(display_path(p), "the file was not loaded"))
+    };
     let modules: Vec<Module> = dirs
-        .into_par_iter()
-        .map(|(dir, files)| load_module(&dir, files))
+        .iter()
+        .map(|(dir, files)| Module {
+            dir: display_path(dir),
+            tf: files.tf.iter().map(&mut take).collect(),
+            tfbackend: files.tfbackend.iter().map(&mut take).collect(),
+            lock: files.lock.as_ref().map(&mut take),
+        })
         .collect();
     let mut diags: Vec<Diagnostic> = modules.par_iter().flat_map(rules::check_module).collect();
     diags.extend(rules::check_tree(&modules));
@@ -159,7 +186,13 @@ fn from_bytes(display: String, bytes: Vec<u8>) -> SourceFile {
     }
 }
 
-fn load(path: &Path) -> SourceFile {
+/// How long one file may take to parse: generous for big files, short of a hang.
+fn parse_budget(path: &PathBuf) -> std::time::Duration {
+    let mb = std::fs::metadata(path).map_or(0, |m| m.len() / (1024 * 1024));
+    std::time::Duration::from_secs(10 + 2 * mb)
+}
+
+fn load(path: &PathBuf) -> SourceFile {
     let display = display_path(path);
     match std::fs::read(path) {
         Ok(bytes) => from_bytes(display, bytes),
@@ -190,13 +223,4 @@ pub fn check_module_files(files: Vec<(String, Vec<u8>)>) -> Vec<Diagnostic> {
     let mut diags: Vec<Diagnostic> = rules::check_module(&module);
     diags.extend(rules::check_tree(std::slice::from_ref(&module)));
     diags
-}
-
-fn load_module(dir: &Path, files: DirFiles) -> Module {
-    Module {
-        dir: display_path(dir),
-        tf: files.tf.iter().map(|p| load(p)).collect(),
-        tfbackend: files.tfbackend.iter().map(|p| load(p)).collect(),
-        lock: files.lock.as_deref().map(load),
-    }
 }
