@@ -714,6 +714,7 @@ fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         Format::Json => report::json(diags, result.files_checked),
         Format::Sarif => report::sarif(diags),
         Format::Github => report::github(diags),
+        Format::Codeclimate => report::codeclimate(diags),
     };
     out.write_all(text.as_bytes())
         .map_err(|e| Error::io("stdout", e))?;

@@ -102,3 +102,97 @@ fn init_points_editors_at_the_schema() {
     let validator = jsonschema::validator_for(&serde_json::from_str(&schema).unwrap()).unwrap();
     assert!(validator.is_valid(&value));
 }
+
+/// Every `tfboot …` command line in the CI recipes and pre-commit hooks parses with the real CLI.
+fn tfboot_invocations(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter_map(|l| l.find("tfboot ").map(|i| &l[i..]))
+        .filter(|l| !l.starts_with("tfboot.") && !l.contains("install"))
+        .map(|l| {
+            // Cut shell plumbing: redirections, `|| true`, pipes.
+            let cmd = l.split(['>', '|']).next().unwrap_or_default();
+            cmd.split_whitespace().map(str::to_string).collect()
+        })
+        .collect()
+}
+
+fn assert_parses(args: &[String], origin: &str) {
+    use clap::Parser as _;
+    tfboot::cli::Cli::try_parse_from(args)
+        .unwrap_or_else(|e| panic!("{origin}: `{}`: {e}", args.join(" ")));
+}
+
+#[test]
+fn ci_recipes_and_pre_commit_hooks_are_valid_and_call_real_commands() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for file in ["docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let _: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for args in tfboot_invocations(&text) {
+            assert_parses(&args, file);
+            seen += 1;
+        }
+    }
+    let gha: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join("docs/ci/github-actions.yml")).unwrap(),
+    )
+    .unwrap();
+    let steps = gha["jobs"]["tfboot"]["steps"].as_sequence().unwrap();
+    assert!(steps.iter().any(|s| s["uses"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))));
+    assert!(steps.iter().any(|s| s["run"]
+        .as_str()
+        .is_some_and(|r| r.contains("--format sarif"))));
+    assert!(steps.iter().any(|s| s["run"]
+        .as_str()
+        .is_some_and(|r| r.contains("generate --check"))));
+
+    let hooks: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap(),
+    )
+    .unwrap();
+    let hooks = hooks.as_sequence().unwrap();
+    let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["tfboot-check", "tfboot-generate-check"]);
+    for h in hooks {
+        let mut args: Vec<String> = h["entry"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if h["pass_filenames"].as_bool() == Some(true) {
+            args.push("main.tf".into());
+        }
+        assert_parses(&args, ".pre-commit-hooks.yaml");
+        seen += 1;
+    }
+    assert!(seen >= 6, "{seen}");
+}
+
+#[test]
+fn codeclimate_report_for_gitlab() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tfboot"))
+        .args([
+            "check",
+            "tests/fixtures/check/no-state-locking/fires",
+            "--format",
+            "codeclimate",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issue = &v[0];
+    assert_eq!(issue["check_name"], "no-state-locking");
+    assert_eq!(issue["severity"], "major");
+    assert_eq!(
+        issue["location"]["path"],
+        "tests/fixtures/check/no-state-locking/fires/main.tf"
+    );
+    assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+    assert!(issue["fingerprint"].as_str().unwrap().len() >= 16);
+}

@@ -14,6 +14,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab code quality report (Code Climate JSON).
+    Codeclimate,
 }
 
 /// Counts for the summary line and the JSON `summary`.
@@ -204,4 +206,25 @@ pub fn github(diags: &[Diagnostic]) -> String {
         ));
     }
     out
+}
+
+/// GitLab's code quality report: an array of Code Climate issues.
+pub fn codeclimate(diags: &[Diagnostic]) -> String {
+    let issues: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            json!({
+                "description": format!("{}: {}", d.rule, d.message),
+                "check_name": d.rule,
+                "fingerprint": fingerprint(d),
+                "severity": match d.severity {
+                    Severity::Error => "major",
+                    Severity::Warning => "minor",
+                    Severity::Info => "info",
+                },
+                "location": { "path": d.file, "lines": { "begin": d.line, "end": d.end_line } },
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&issues).unwrap_or_default() + "\n"
 }
