@@ -140,20 +140,24 @@ fn unreadable_files_are_findings_not_crashes() {
     std::fs::set_permissions(sb.join("b/main.tf"), std::fs::Permissions::from_mode(0o644)).unwrap();
 }
 
-/// Every file under `dir` that carries tfboot's marker is complete: its hash matches.
-fn assert_complete(dir: &Path) {
+/// Every file under `dir` that carries tfboot's marker is complete: its hash matches. Temp files
+/// (`.tfboot-*.tmp`) may remain only where `temps_allowed` (after a SIGKILL between create and
+/// rename), never after an ordinary failure.
+fn assert_files_complete(dir: &Path, temps_allowed: bool) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();
         if p.is_dir() {
-            assert_complete(&p);
+            assert_files_complete(&p, temps_allowed);
             continue;
         }
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            !name.starts_with(".tfboot-"),
-            "temp file left behind: {}",
-            p.display()
-        );
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".tfboot-")
+        {
+            assert!(temps_allowed, "temp file left behind: {}", p.display());
+            continue;
+        }
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(
             tfboot::write::provenance(&text),
@@ -162,6 +166,10 @@ fn assert_complete(dir: &Path) {
             p.display()
         );
     }
+}
+
+fn assert_complete(dir: &Path) {
+    assert_files_complete(dir, false);
 }
 
 #[test]
@@ -289,38 +297,12 @@ fn a_run_killed_between_files_leaves_only_complete_files_and_can_be_rerun() {
         let _ = child.kill();
         let _ = child.wait();
         if sb.join("envs").exists() {
-            assert_complete_except_temps(&sb.join("envs"));
+            assert_files_complete(&sb.join("envs"), true);
         }
     }
     sb.run(&["generate"]).ok();
     sb.run(&["generate", "--check"]).ok();
     assert_eq!(std::fs::read_dir(sb.join("envs")).unwrap().count(), 3000);
-}
-
-/// After SIGKILL a temp file may remain (the kill lands between create and rename), but every
-/// real file is complete.
-fn assert_complete_except_temps(dir: &Path) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            assert_complete_except_temps(&p);
-            continue;
-        }
-        if p.file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with(".tfboot-")
-        {
-            continue;
-        }
-        let text = std::fs::read_to_string(&p).unwrap();
-        assert_eq!(
-            tfboot::write::provenance(&text),
-            tfboot::write::Provenance::Generated,
-            "{}",
-            p.display()
-        );
-    }
 }
 
 /// Found by fuzzing: unclosed `{` after operators make the HCL parser backtrack exponentially
