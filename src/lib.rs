@@ -25,6 +25,7 @@ pub mod deadline;
 pub mod discover;
 pub mod error;
 pub mod generate;
+pub mod hclfmt;
 pub mod model;
 pub mod render;
 pub mod validate;

@@ -10,6 +10,7 @@ mod e2e;
 mod ecosystem;
 mod envs;
 mod examples;
+mod fmt;
 mod generate;
 mod hardening;
 mod properties;
