@@ -601,10 +601,7 @@ fn space_after(subject: &Token<'_>, before: Option<&Token<'_>>, after: &Token<'_
     if a == Newline {
         return false;
     }
-    if (s == Ident && a == OParen)
-        || (s == Ident && a == DoubleColon)
-        || (s == DoubleColon && a == Ident)
-    {
+    if (s == Ident && matches!(a, OParen | DoubleColon)) || (s == DoubleColon && a == Ident) {
         return false;
     }
     if s == Dot || a == Dot {
