@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::generate;
 use crate::model::{Encryption, LockMode, Project, ProjectInput, Sourced, DEFAULT_BOOTSTRAP_DIR};
 use crate::render::OVERRIDE_FILE;
+use crate::templates::Templates;
 use crate::validate;
 use crate::write::{Action, Plan, Provenance, Summary};
 
@@ -38,12 +39,24 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a rule (without RULE: list every rule).
     Explain(ExplainArgs),
+    /// List the built-in templates, or export them to start overrides from (--templates DIR).
+    Templates(TemplatesArgs),
     /// Print the JSON Schema of tfboot.toml.
     Schema,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the manual page (roff).
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    /// Write the built-in templates into DIR (existing files are left alone unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// With --export: overwrite files that exist.
+    #[arg(long, requires = "export")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +150,10 @@ pub struct BootstrapArgs {
     /// Partial backend configuration for every `terraform init` of the S3 backend (with --apply).
     #[arg(long, value_name = "FILE", requires = "apply")]
     pub backend_config: Option<PathBuf>,
+    /// Directory of template overrides (`*.tera` named like the built-ins; see `tfboot templates`).
+    /// Default: `templates` in tfboot.toml.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
     /// Terraform binary (`terraform`, `tofu`, or a path).
     #[arg(
         long,
@@ -158,6 +175,10 @@ pub struct GenerateArgs {
     /// Print unified diffs of what changes.
     #[arg(long)]
     pub diff: bool,
+    /// Directory of template overrides (`*.tera` named like the built-ins; see `tfboot templates`).
+    /// Default: `templates` in tfboot.toml.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
     /// Overwrite files tfboot did not generate, or that were edited since.
     #[arg(long)]
     pub force: bool,
@@ -175,6 +196,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(a) => cmd_explain(&a, &mut out),
         Command::Completions(a) => cmd_completions(&a, &mut out),
         Command::Man => cmd_man(&mut out),
+        Command::Templates(a) => cmd_templates(&a, &mut out),
         Command::Schema => out
             .write_all(crate::config::json_schema().as_bytes())
             .map(|()| 0)
@@ -336,7 +358,7 @@ fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
 }
 
 fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
-    let (root, mut project, apply_command) = if let Some(bucket) = &a.bucket {
+    let (root, mut project, apply_command, templates) = if let Some(bucket) = &a.bucket {
         let region = a.region.clone().ok_or_else(|| {
             Error::Usage("--region is required with --bucket: the bucket's region goes into every backend block".into())
         })?;
@@ -363,7 +385,12 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         };
         let project = input.build()?;
         let cmd = bootstrap_command_line(a);
-        (PathBuf::new(), project, cmd)
+        (
+            PathBuf::new(),
+            project,
+            cmd,
+            load_templates(a.templates.as_deref(), None)?,
+        )
     } else {
         let flags_without_config = a.region.is_some()
             || a.lock.is_some()
@@ -385,7 +412,13 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         let cfg = LoadedConfig::load(&a.config)?;
         let project = ProjectInput::from_config(&cfg).build()?;
-        (cfg.base_dir(), project, config_apply_command(&a.config))
+        let templates = load_templates(a.templates.as_deref(), Some(&cfg))?;
+        (
+            cfg.base_dir(),
+            project,
+            config_apply_command(&a.config),
+            templates,
+        )
     };
     if let Some(dir) = &a.out {
         if dir.as_os_str().is_empty() {
@@ -398,7 +431,7 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     } else {
         README_APPLY_COMMAND
     };
-    let plan = generate::plan_bootstrap(&root, &project, readme_command, a.force)?;
+    let plan = generate::plan_bootstrap(&root, &project, readme_command, a.force, &templates)?;
     let summary = execute_and_report(&plan, out)?;
     let module_dir = root.join(&project.bootstrap.dir);
     if !a.apply {
@@ -492,6 +525,9 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     if let Some(o) = &a.out {
         push("out", &o.to_string_lossy());
     }
+    if let Some(t) = &a.templates {
+        push("templates", &t.to_string_lossy());
+    }
     parts.push("--apply".into());
     parts.join(" ")
 }
@@ -583,7 +619,9 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
     let cfg = LoadedConfig::load(&a.config)?;
     let project = ProjectInput::from_config(&cfg).build()?;
     let root = cfg.base_dir();
-    let generation = generate::plan_all(&root, &project, README_APPLY_COMMAND, a.force)?;
+    let templates = load_templates(a.templates.as_deref(), Some(&cfg))?;
+    let generation =
+        generate::plan_all(&root, &project, README_APPLY_COMMAND, a.force, &templates)?;
     let plan = &generation.plan;
     if a.diff {
         print_diffs(plan, out)?;
@@ -618,6 +656,64 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
         &root.join(&project.bootstrap.dir),
         &config_apply_command(&a.config),
     )?;
+    Ok(0)
+}
+
+/// Templates from `--templates DIR`, else from `templates` in the config file, else the built-ins.
+fn load_templates(flag: Option<&Path>, cfg: Option<&LoadedConfig>) -> Result<Templates> {
+    if let Some(dir) = flag {
+        return Templates::load(Some(dir));
+    }
+    let Some(cfg) = cfg else {
+        return Templates::builtin();
+    };
+    let (Some(field), Some(dir)) = (&cfg.file.templates, cfg.templates_dir()) else {
+        return Templates::builtin();
+    };
+    if !dir.is_dir() {
+        return Err(Error::Invalid(vec![cfg.invalid(
+            field.span(),
+            "templates",
+            field.get_ref().clone(),
+            format!(
+                "must be a directory of template overrides, relative to the config file ({} is not a directory)",
+                dir.display()
+            ),
+        )]));
+    }
+    Templates::load(Some(&dir))
+}
+
+fn cmd_templates(a: &TemplatesArgs, out: &mut dyn Write) -> Result<i32> {
+    let w =
+        |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    let Some(dir) = &a.export else {
+        w(out, "Built-in templates (override one by putting a file of the same name under --templates DIR):".into())?;
+        for (name, _) in crate::templates::BUILTIN {
+            w(out, format!("  {name}"))?;
+        }
+        w(out, "Values are HCL-escaped unless piped through `| safe`; `| hcl` writes any value as an HCL expression, `| hcl_key` an object key. HCL output is parsed back and laid out like `terraform fmt`.".into())?;
+        return Ok(0);
+    };
+    let mut existing = Vec::new();
+    for (name, _) in crate::templates::BUILTIN {
+        let path = dir.join(name);
+        if path.exists() && !a.force {
+            existing.push(path);
+        }
+    }
+    if !existing.is_empty() {
+        return Err(Error::Refused(existing));
+    }
+    for (name, text) in crate::templates::BUILTIN {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        crate::write::atomic_write(&path, text.as_bytes())?;
+        w(out, format!("wrote {}", path.display()))?;
+    }
+    w(out, format!("next: delete the templates you keep as they are, edit the rest, and set `templates = \"{}\"` in tfboot.toml (or pass --templates {})", dir.display(), dir.display()))?;
     Ok(0)
 }
 

@@ -27,6 +27,10 @@ pub struct ConfigFile {
     pub env: Vec<EnvSection>,
     /// Root modules found by globs in large monorepos.
     pub discover: Option<DiscoverSection>,
+    /// Directory (relative to this file) of template overrides: `*.tera` files named like tfboot's
+    /// built-in templates (`tfboot templates` lists them). `--templates` takes precedence.
+    #[schemars(with = "Option<String>")]
+    pub templates: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -119,6 +123,14 @@ impl LoadedConfig {
             source,
             file,
         })
+    }
+
+    /// The template overrides directory the file names, resolved against the file's directory.
+    pub fn templates_dir(&self) -> Option<PathBuf> {
+        self.file
+            .templates
+            .as_ref()
+            .map(|t| self.base_dir().join(t.get_ref()))
     }
 
     /// The directory relative paths in the file are resolved against.

@@ -7,6 +7,7 @@ use crate::discover::{self, RootMatcher, TreeScan};
 use crate::error::{Error, InvalidValue, Result};
 use crate::model::{Layout, Project};
 use crate::render::{self, BackendTarget, RenderedFile, OVERRIDE_FILE};
+use crate::templates::Templates;
 use crate::write::Plan;
 
 /// True when the bootstrap module has been through bootstrap already: its `backend.tf` exists and
@@ -20,8 +21,9 @@ fn bootstrap_files(
     root: &Path,
     project: &Project,
     apply_command: &str,
+    templates: &Templates,
 ) -> Result<Vec<RenderedFile>> {
-    let mut files = render::bootstrap_module(project, apply_command)?;
+    let mut files = render::bootstrap_module_with(templates, project, apply_command)?;
     let bootstrapped = is_bootstrapped(&root.join(&project.bootstrap.dir));
     files.retain(|f| !(f.transient && bootstrapped));
     Ok(files)
@@ -33,8 +35,13 @@ pub fn plan_bootstrap(
     project: &Project,
     apply_command: &str,
     force: bool,
+    templates: &Templates,
 ) -> Result<Plan> {
-    Plan::new(root, &bootstrap_files(root, project, apply_command)?, force)
+    Plan::new(
+        root,
+        &bootstrap_files(root, project, apply_command, templates)?,
+        force,
+    )
 }
 
 /// Everything `tfboot generate` writes, and what it found that it no longer writes.
@@ -104,9 +111,10 @@ pub fn plan_all(
     project: &Project,
     apply_command: &str,
     force: bool,
+    templates: &Templates,
 ) -> Result<Generation> {
     let timer = PhaseTimer::new();
-    let mut files = bootstrap_files(root, project, apply_command)?;
+    let mut files = bootstrap_files(root, project, apply_command, templates)?;
     let scan: TreeScan = discover::scan(root)?;
     timer.mark("walk + parse");
     let bootstrap_dir = dir_string(&project.bootstrap.dir);
@@ -203,7 +211,8 @@ pub fn plan_all(
         .filter(|d| !scan.foreign_backends.contains_key(d))
         .collect();
 
-    files.extend(render::backend_files(
+    files.extend(render::backend_files_with(
+        templates,
         &targets,
         &partial,
         project.lock.mode,

@@ -1,9 +1,12 @@
 //! Rendering: tera templates (embedded), HCL escaping by default, `=` alignment like `terraform fmt`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
-use tera::{Context, Tera};
+use tera::Context;
+
+use crate::templates::{template_error, Templates};
 
 use crate::error::{Error, Result};
 use crate::model::{BackendBlock, BackendValue, LockMode, Project, StoreEncryption};
@@ -16,57 +19,6 @@ pub const OVERRIDE_FILE: &str = "bootstrap_override.tf";
 
 /// Days after which noncurrent state versions expire.
 pub const NONCURRENT_DAYS: u32 = 90;
-
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "bootstrap/versions.tf.tera",
-        include_str!("../templates/bootstrap/versions.tf.tera"),
-    ),
-    (
-        "bootstrap/kms.tf.tera",
-        include_str!("../templates/bootstrap/kms.tf.tera"),
-    ),
-    (
-        "bootstrap/s3.tf.tera",
-        include_str!("../templates/bootstrap/s3.tf.tera"),
-    ),
-    (
-        "bootstrap/dynamodb.tf.tera",
-        include_str!("../templates/bootstrap/dynamodb.tf.tera"),
-    ),
-    (
-        "bootstrap/outputs.tf.tera",
-        include_str!("../templates/bootstrap/outputs.tf.tera"),
-    ),
-    (
-        "bootstrap/backend.tf.tera",
-        include_str!("../templates/bootstrap/backend.tf.tera"),
-    ),
-    (
-        "bootstrap/bootstrap_override.tf.tera",
-        include_str!("../templates/bootstrap/bootstrap_override.tf.tera"),
-    ),
-    (
-        "bootstrap/README.md.tera",
-        include_str!("../templates/bootstrap/README.md.tera"),
-    ),
-    (
-        "bootstrap/gitignore.tera",
-        include_str!("../templates/bootstrap/gitignore.tera"),
-    ),
-    (
-        "env/backend.tf.tera",
-        include_str!("../templates/env/backend.tf.tera"),
-    ),
-    (
-        "env/env.s3.tfbackend.tera",
-        include_str!("../templates/env/env.s3.tfbackend.tera"),
-    ),
-    (
-        "env/partial_backend.tf.tera",
-        include_str!("../templates/env/partial_backend.tf.tera"),
-    ),
-];
 
 /// What a file is, which decides how tfboot's marker is written into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +84,7 @@ fn escape_heredoc(s: &str) -> String {
 }
 
 /// An object key or attribute name: bare when it is an identifier, quoted otherwise.
-fn hcl_key(k: &str) -> String {
+pub fn hcl_key(k: &str) -> String {
     let mut chars = k.chars();
     let ident = chars
         .next()
@@ -204,45 +156,46 @@ struct BootstrapContext {
     apply_command: String,
     encryption_summary: String,
     lock_summary: &'static str,
+    // Raw values for user templates (`--templates`), to be written with `| hcl` / `| hcl_key`.
+    lock: &'static str,
+    use_lockfile: bool,
+    tags: BTreeMap<String, String>,
+    backend: Vec<Setting>,
 }
 
-/// The template engine with tfboot's templates and HCL escaping switched on for all of them.
-pub fn engine() -> Result<Tera> {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![".tera"]);
-    tera.set_escape_fn(escape_hcl);
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .map_err(|e| template_error("(built-in)", &e))?;
-    Ok(tera)
+/// One backend setting as data: `{{ s.name }} = {{ s.value | hcl }}`.
+#[derive(Serialize)]
+struct Setting {
+    name: &'static str,
+    value: serde_json::Value,
 }
 
-fn template_error(name: &str, e: &tera::Error) -> Error {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    Error::Template {
-        template: name.to_string(),
-        message,
-    }
-}
-
-fn render(tera: &Tera, name: &str, ctx: &Context) -> Result<String> {
-    let mut out = tera
-        .render(name, ctx)
-        .map_err(|e| template_error(name, &e))?;
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    Ok(out)
+fn settings(block: &BackendBlock) -> Vec<Setting> {
+    block
+        .attributes()
+        .into_iter()
+        .map(|(name, v)| Setting {
+            name,
+            value: match v {
+                BackendValue::String(s) => serde_json::Value::String(s),
+                BackendValue::Bool(b) => serde_json::Value::Bool(b),
+                BackendValue::AssumeRole(arn) => serde_json::json!({ "role_arn": arn }),
+            },
+        })
+        .collect()
 }
 
 /// Render every file of the bootstrap module, paths relative to the project root.
 pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<RenderedFile>> {
-    let tera = engine()?;
+    bootstrap_module_with(&Templates::builtin()?, project, apply_command)
+}
+
+/// [`bootstrap_module`] from the given templates.
+pub fn bootstrap_module_with(
+    templates: &Templates,
+    project: &Project,
+    apply_command: &str,
+) -> Result<Vec<RenderedFile>> {
     let store = &project.store;
     let (encryption, created_key, kms_alias, kms_key_ref, encryption_summary) =
         match &store.encryption {
@@ -315,12 +268,16 @@ pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<Re
         apply_command: apply_command.to_string(),
         encryption_summary,
         lock_summary,
+        lock: project.lock.mode.as_str(),
+        use_lockfile: project.lock.mode.uses_lockfile(),
+        tags: store.tags.clone(),
+        backend: settings(&own),
     };
     let ctx = Context::from_serialize(&ctx).map_err(|e| template_error("(context)", &e))?;
 
     let mut files = Vec::new();
     let mut add = |name: &str, out: &str, kind: FileKind, transient: bool| -> Result<()> {
-        let body = render(&tera, &format!("bootstrap/{name}"), &ctx)?;
+        let body = templates.render(&format!("bootstrap/{name}"), &ctx, kind)?;
         files.push(RenderedFile {
             path: project.bootstrap.dir.join(out),
             kind,
@@ -347,11 +304,6 @@ pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<Re
     )?;
     add("README.md.tera", "README.md", FileKind::Markdown, false)?;
     add("gitignore.tera", ".gitignore", FileKind::Plain, false)?;
-    for f in &files {
-        if f.kind == FileKind::Hcl {
-            check_hcl(&f.path.to_string_lossy(), &f.body)?;
-        }
-    }
     Ok(files)
 }
 
@@ -374,6 +326,8 @@ struct BackendContext<'a> {
     attrs: String,
     required_version: &'a str,
     version_reason: &'a str,
+    dir: &'a str,
+    backend: Vec<Setting>,
 }
 
 /// A root module that gets a backend: an `[[env]]` entry or a discovered directory.
@@ -395,6 +349,16 @@ pub fn backend_files(
     partial_dirs: &[String],
     lock: LockMode,
 ) -> Result<Vec<RenderedFile>> {
+    backend_files_with(&Templates::builtin()?, targets, partial_dirs, lock)
+}
+
+/// [`backend_files`] from the given templates.
+pub fn backend_files_with(
+    templates: &Templates,
+    targets: &[BackendTarget],
+    partial_dirs: &[String],
+    lock: LockMode,
+) -> Result<Vec<RenderedFile>> {
     use rayon::prelude::*;
     let required_version = lock.required_version();
     let version_reason = if lock.uses_lockfile() {
@@ -402,7 +366,6 @@ pub fn backend_files(
     } else {
         "The S3 backend settings written here need Terraform 1.6 or later."
     };
-    let tera = engine()?;
     let mut files: Vec<RenderedFile> = targets
         .par_iter()
         .map(|t| {
@@ -422,9 +385,11 @@ pub fn backend_files(
                 attrs: backend_attributes(&t.block, indent),
                 required_version,
                 version_reason,
+                dir: &t.dir,
+                backend: settings(&t.block),
             };
             let ctx = Context::from_serialize(&ctx).map_err(|e| template_error(template, &e))?;
-            let body = render(&tera, template, &ctx)?;
+            let body = templates.render(template, &ctx, FileKind::Hcl)?;
             let path = PathBuf::from(&t.dir).join(&file_name);
             Ok(RenderedFile {
                 path,
@@ -438,7 +403,8 @@ pub fn backend_files(
         let mut ctx = Context::new();
         ctx.insert("required_version", required_version);
         ctx.insert("version_reason", version_reason);
-        let body = render(&tera, "env/partial_backend.tf.tera", &ctx)?;
+        ctx.insert("dir", dir);
+        let body = templates.render("env/partial_backend.tf.tera", &ctx, FileKind::Hcl)?;
         files.push(RenderedFile {
             path: PathBuf::from(dir).join("backend.tf"),
             kind: FileKind::Hcl,

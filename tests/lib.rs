@@ -15,4 +15,5 @@ mod generate;
 mod hardening;
 mod properties;
 mod render;
+mod templates;
 mod validation;

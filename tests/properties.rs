@@ -74,9 +74,10 @@ proptest! {
         };
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let first = tfboot::generate::plan_all(root, &project, "x", false).unwrap();
+        let templates = tfboot::templates::Templates::builtin().unwrap();
+        let first = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
         first.plan.execute().unwrap();
-        let second = tfboot::generate::plan_all(root, &project, "x", false).unwrap();
+        let second = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
         prop_assert!(second.plan.files.iter().all(|f| f.action == tfboot::write::Action::Unchanged));
         prop_assert!(second.stale.is_empty());
 
