@@ -25,6 +25,20 @@ use crate::write::{Action, Plan, Provenance, Summary};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print only problems: errors, refusals, drift, findings (no file lists, summaries or next
+    /// steps). No progress indicator.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: every file including unchanged ones, how long each phase took.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How much the commands print besides results and problems.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ui {
+    pub quiet: bool,
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,13 +200,29 @@ pub struct GenerateArgs {
 
 /// Run the command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    use std::io::IsTerminal as _;
+    let ui = Ui {
+        quiet: cli.quiet,
+        verbose: cli.verbose > 0,
+    };
+    if ui.verbose {
+        crate::generate::PhaseTimer::enable();
+    }
+    let long_running = matches!(
+        cli.command,
+        Command::Generate(_) | Command::Check(_) | Command::Bootstrap(_)
+    );
+    if long_running && crate::progress::wanted(std::io::stderr().is_terminal(), ui.quiet) {
+        crate::progress::enable();
+    }
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: the progress thread writes to stderr too.
+    let mut err = std::io::stderr();
     let result = match cli.command {
-        Command::Init(a) => cmd_init(&a, &mut out),
-        Command::Bootstrap(a) => cmd_bootstrap(&a, &mut out, &mut err),
-        Command::Generate(a) => cmd_generate(&a, &mut out),
-        Command::Check(a) => cmd_check(&a, &mut out),
+        Command::Init(a) => cmd_init(&a, ui, &mut out),
+        Command::Bootstrap(a) => cmd_bootstrap(&a, ui, &mut out, &mut err),
+        Command::Generate(a) => cmd_generate(&a, ui, &mut out),
+        Command::Check(a) => cmd_check(&a, ui, &mut out),
         Command::Explain(a) => cmd_explain(&a, &mut out),
         Command::Completions(a) => cmd_completions(&a, &mut out),
         Command::Man => cmd_man(&mut out),
@@ -202,6 +232,7 @@ pub fn run(cli: Cli) -> i32 {
             .map(|()| 0)
             .map_err(|e| Error::io("stdout", e)),
     };
+    crate::progress::finish();
     match result {
         Ok(code) => code,
         // `tfboot … | head`: the reader is gone; stop quietly.
@@ -217,7 +248,7 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
+fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     if a.config.exists() && !a.force {
         return Err(Error::Refused(vec![a.config.clone()]));
     }
@@ -315,6 +346,9 @@ fn cmd_init(a: &InitArgs, out: &mut dyn Write) -> Result<i32> {
     }
     crate::write::atomic_write(&schema_path, schema.as_bytes())?;
     crate::write::atomic_write(&a.config, text.as_bytes())?;
+    if ui.quiet {
+        return Ok(0);
+    }
     writeln!(out, "wrote {}", a.config.display()).map_err(|e| Error::io("stdout", e))?;
     writeln!(
         out,
@@ -357,7 +391,12 @@ fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
         .collect()
 }
 
-fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
+fn cmd_bootstrap(
+    a: &BootstrapArgs,
+    ui: Ui,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32> {
     let (root, mut project, apply_command, templates) = if let Some(bucket) = &a.bucket {
         let region = a.region.clone().ok_or_else(|| {
             Error::Usage("--region is required with --bucket: the bucket's region goes into every backend block".into())
@@ -432,10 +471,13 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         README_APPLY_COMMAND
     };
     let plan = generate::plan_bootstrap(&root, &project, readme_command, a.force, &templates)?;
-    let summary = execute_and_report(&plan, out)?;
+    crate::progress::finish();
+    let summary = execute_and_report(&plan, ui, out)?;
     let module_dir = root.join(&project.bootstrap.dir);
     if !a.apply {
-        print_next_steps(out, &project, &module_dir, &apply_command)?;
+        if !ui.quiet {
+            print_next_steps(out, &project, &module_dir, &apply_command)?;
+        }
         return Ok(0);
     }
     let _ = summary;
@@ -457,6 +499,9 @@ fn cmd_bootstrap(a: &BootstrapArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
     }
     apply::bootstrap(&module_dir, &opts, err)?;
+    if ui.quiet {
+        return Ok(0);
+    }
     let lock = describe_lock(&project);
     writeln!(
         out,
@@ -569,7 +614,7 @@ fn print_next_steps(
     Ok(())
 }
 
-fn execute_and_report(plan: &Plan, out: &mut dyn Write) -> Result<Summary> {
+fn execute_and_report(plan: &Plan, ui: Ui, out: &mut dyn Write) -> Result<Summary> {
     let refused = plan.refused();
     if !refused.is_empty() {
         for f in &plan.files {
@@ -585,9 +630,13 @@ fn execute_and_report(plan: &Plan, out: &mut dyn Write) -> Result<Summary> {
         return Err(Error::Refused(refused));
     }
     let summary = plan.execute()?;
+    crate::progress::finish();
+    if ui.quiet {
+        return Ok(summary);
+    }
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
-    let show_unchanged = plan.files.len() <= 50;
+    let show_unchanged = ui.verbose || plan.files.len() <= 50;
     for f in &plan.files {
         if f.action == Action::Unchanged && !show_unchanged {
             continue;
@@ -615,7 +664,7 @@ fn execute_and_report(plan: &Plan, out: &mut dyn Write) -> Result<Summary> {
     Ok(summary)
 }
 
-fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
+fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     let cfg = LoadedConfig::load(&a.config)?;
     let project = ProjectInput::from_config(&cfg).build()?;
     let root = cfg.base_dir();
@@ -623,6 +672,9 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
     let generation =
         generate::plan_all(&root, &project, README_APPLY_COMMAND, a.force, &templates)?;
     let plan = &generation.plan;
+    if a.diff || a.check || !generation.stale.is_empty() {
+        crate::progress::finish();
+    }
     if a.diff {
         print_diffs(plan, out)?;
     }
@@ -635,12 +687,15 @@ fn cmd_generate(a: &GenerateArgs, out: &mut dyn Write) -> Result<i32> {
         ))?;
     }
     if a.check {
-        let code = check_report(plan, out)?;
+        let code = check_report(plan, ui, out)?;
         return Ok(if generation.stale.is_empty() { code } else { 1 });
     }
     let timer = generate::PhaseTimer::new();
-    execute_and_report(plan, out)?;
+    execute_and_report(plan, ui, out)?;
     timer.mark("write");
+    if ui.quiet {
+        return Ok(0);
+    }
     if project.discover.is_some() {
         w(
             out,
@@ -733,7 +788,7 @@ fn config_apply_command(config: &Path) -> String {
     cmd
 }
 
-fn check_report(plan: &Plan, out: &mut dyn Write) -> Result<i32> {
+fn check_report(plan: &Plan, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     let mut drift = 0;
     for f in &plan.files {
         let what = match f.action {
@@ -747,6 +802,9 @@ fn check_report(plan: &Plan, out: &mut dyn Write) -> Result<i32> {
         };
         drift += 1;
         writeln!(out, "{what}: {}", f.display.display()).map_err(|e| Error::io("stdout", e))?;
+    }
+    if ui.quiet {
+        return Ok(i32::from(drift > 0));
     }
     if drift == 0 {
         writeln!(out, "tfboot: all {} files are up to date", plan.files.len())
@@ -787,7 +845,7 @@ pub fn known_regions() -> Vec<&'static str> {
     validate::known_regions().collect()
 }
 
-fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
+fn cmd_check(a: &CheckArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     use crate::check::report::{self, Format};
     use crate::check::Severity;
     use std::io::IsTerminal as _;
@@ -797,6 +855,14 @@ fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         a.paths.clone()
     };
     let result = crate::check::check_paths(&paths)?;
+    crate::progress::finish();
+    if ui.verbose {
+        eprintln!(
+            "tfboot check: {} file(s) checked, {} finding(s)",
+            result.files_checked,
+            result.diagnostics.len()
+        );
+    }
     for s in &result.skipped {
         eprintln!("note: skipped (unreadable): {s}");
     }
@@ -805,7 +871,7 @@ fn cmd_check(a: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         Format::Text => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            report::text(diags, &result.sources, color)
+            report::text(diags, &result.sources, color, !ui.quiet)
         }
         Format::Json => report::json(diags, result.files_checked),
         Format::Sarif => report::sarif(diags),

@@ -94,6 +94,7 @@ where
                         *slot = Some(r);
                         *fin = true;
                         done += 1;
+                        crate::progress::inc();
                     }
                 }
             }

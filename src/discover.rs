@@ -216,10 +216,12 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
         base
     };
     let timer = crate::generate::PhaseTimer::new();
+    crate::progress::phase("finding Terraform files", None);
     let files = walk(root, |name| {
         name.ends_with(".tf") || name.ends_with(".tfbackend")
     })?;
     timer.mark("walk");
+    crate::progress::phase("reading and parsing", Some(files.len()));
     let jobs: Vec<(PathBuf, PathBuf)> = files
         .iter()
         .map(|p| (root.to_path_buf(), p.clone()))

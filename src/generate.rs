@@ -211,6 +211,7 @@ pub fn plan_all(
         .filter(|d| !scan.foreign_backends.contains_key(d))
         .collect();
 
+    crate::progress::phase("rendering backends", None);
     files.extend(render::backend_files_with(
         templates,
         &targets,
@@ -240,11 +241,19 @@ pub struct PhaseTimer {
     on: bool,
 }
 
+static TIMINGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl PhaseTimer {
+    /// Print phase timings from now on (`--verbose`).
+    pub fn enable() {
+        TIMINGS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn new() -> Self {
         PhaseTimer {
             start: std::cell::Cell::new(std::time::Instant::now()),
-            on: std::env::var_os("TFBOOT_TIMINGS").is_some_and(|v| v == "1"),
+            on: TIMINGS.load(std::sync::atomic::Ordering::Relaxed)
+                || std::env::var_os("TFBOOT_TIMINGS").is_some_and(|v| v == "1"),
         }
     }
 

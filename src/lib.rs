@@ -27,6 +27,7 @@ pub mod error;
 pub mod generate;
 pub mod hclfmt;
 pub mod model;
+pub mod progress;
 pub mod render;
 pub mod templates;
 pub mod validate;

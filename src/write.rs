@@ -125,9 +125,14 @@ impl Plan {
     /// Compare the rendered files against what is on disk under `root` (reads run in parallel).
     pub fn new(root: &Path, rendered: &[RenderedFile], force: bool) -> Result<Self> {
         use rayon::prelude::*;
+        crate::progress::phase("comparing with the files on disk", Some(rendered.len()));
         let files = rendered
             .par_iter()
-            .map(|r| plan_one(root, r, force))
+            .map(|r| {
+                let p = plan_one(root, r, force);
+                crate::progress::inc();
+                p
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Plan { files })
     }
@@ -155,8 +160,11 @@ impl Plan {
             )
         };
         let write = |f: &PlannedFile| {
-            write_via_temp(&f.path, f.content.as_bytes(), f.action != Action::Create)
+            let r = write_via_temp(&f.path, f.content.as_bytes(), f.action != Action::Create);
+            crate::progress::inc();
+            r
         };
+        crate::progress::phase("writing", Some(self.files.iter().filter(changed).count()));
         // Every changing file is attempted (in parallel); each write is atomic on its own, so after
         // a failure each file is either complete and new, or untouched.
         let outcomes: Vec<(&PlannedFile, Result<()>)> = self

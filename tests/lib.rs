@@ -16,4 +16,5 @@ mod hardening;
 mod properties;
 mod render;
 mod templates;
+mod ui;
 mod validation;

@@ -61,6 +61,7 @@ pub struct CheckResult {
 pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
     let mut dirs: BTreeMap<PathBuf, DirFiles> = BTreeMap::new();
     let mut skipped = Vec::new();
+    crate::progress::phase("finding Terraform files", None);
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         let files = if meta.is_dir() {
@@ -110,6 +111,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
         .flat_map(|d| d.tf.iter().chain(&d.tfbackend).chain(&d.lock))
         .cloned()
         .collect();
+    crate::progress::phase("parsing", Some(all.len()));
     let parsed = crate::deadline::map(all.clone(), load, parse_budget);
     let mut loaded: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
     for (path, file) in all.into_iter().zip(parsed) {
@@ -135,7 +137,15 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
             lock: files.lock.as_ref().map(&mut take),
         })
         .collect();
-    let mut diags: Vec<Diagnostic> = modules.par_iter().flat_map(rules::check_module).collect();
+    crate::progress::phase("checking modules", Some(modules.len()));
+    let mut diags: Vec<Diagnostic> = modules
+        .par_iter()
+        .flat_map(|m| {
+            let d = rules::check_module(m);
+            crate::progress::inc();
+            d
+        })
+        .collect();
     diags.extend(rules::check_tree(&modules));
     let by_file: BTreeMap<&str, &SourceFile> = modules
         .iter()

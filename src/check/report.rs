@@ -35,7 +35,12 @@ pub fn summarize(diags: &[Diagnostic]) -> Summary {
 }
 
 /// Text with source snippets. `sources` maps a diagnostic's file to its text.
-pub fn text(diags: &[Diagnostic], sources: &BTreeMap<String, String>, color: bool) -> String {
+pub fn text(
+    diags: &[Diagnostic],
+    sources: &BTreeMap<String, String>,
+    color: bool,
+    summary_line: bool,
+) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -73,11 +78,13 @@ pub fn text(diags: &[Diagnostic], sources: &BTreeMap<String, String>, color: boo
             out.push_str("\n\n");
         }
     }
-    let s = summarize(diags);
-    out.push_str(&format!(
-        "tfboot check: {} error(s), {} warning(s)\n",
-        s.errors, s.warnings
-    ));
+    if summary_line {
+        let s = summarize(diags);
+        out.push_str(&format!(
+            "tfboot check: {} error(s), {} warning(s)\n",
+            s.errors, s.warnings
+        ));
+    }
     out
 }
 
