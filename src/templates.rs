@@ -258,7 +258,12 @@ impl Templates {
         if !out.ends_with('\n') {
             out.push('\n');
         }
-        if kind != FileKind::Hcl {
+        // tfboot's own templates are canonical by construction (aligned at render time, checked
+        // against `terraform fmt` in tests) and parsed back before writing (write.rs); a user's
+        // template is checked and laid out here.
+        if kind != FileKind::Hcl
+            || !self.files.contains_key(name) && !self.overridden.contains_key(name)
+        {
             return Ok(out);
         }
         if let Err(e) = hcl::edit::parser::parse_body(&out) {
