@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The pre-commit hooks in .pre-commit-hooks.yaml, for real: `pre-commit try-repo` builds tfboot the
-# way pre-commit users get it (language: rust, a release build: minutes) and runs both hooks on a
-# scratch repository. Run by hand (not yet part of .ci/run, for time).
+# way pre-commit users get it (language: rust: `cargo install` from the repository) and runs both
+# hooks on a scratch repository. Run by .ci/run. The release profile is switched to a quick build
+# (opt-level 0) through cargo's environment, and the build directory is kept under target/, so the
+# check costs about a debug build, once.
 # Installs pre-commit from PyPI into target/pre-commit. Exit 0: passed.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,6 +16,9 @@ pc="$venv/bin/pre-commit"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export PRE_COMMIT_HOME="$repo/target/pre-commit-cache"
+export CARGO_TARGET_DIR="$repo/target/pre-commit-build"
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=false
 cd "$work"
 git init -q . && git config user.email ci@example.invalid && git config user.name ci
 mkdir -p good bad
