@@ -7,9 +7,9 @@
 //! each run of consecutive `key = value` lines the `=` signs (and then trailing comments) line up.
 //! Blank lines, comments, heredoc bodies and the text of strings are kept as written.
 //!
-//! Not done (Terraform's own rewrites on top of hclwrite): unwrapping `"${var.x}"` to `var.x`,
-//! quoting bare block labels and normalising legacy `variable` type strings. tfboot's built-in
-//! templates never produce those; a user template that does is written as rendered.
+//! Terraform's own rewrites on top of hclwrite are done too: `"${var.x}"` becomes `var.x` and bare
+//! block labels are quoted. Not done: normalising legacy `variable` type strings (`"string"`,
+//! `list`), which no backend or bootstrap file needs.
 //!
 //! Tested against the real `terraform fmt` over a corpus of untidy inputs (tests/fmt.rs).
 
@@ -111,6 +111,7 @@ impl fmt::Display for FormatError {
 /// Lay out `src` as `terraform fmt` does.
 pub fn format(src: &str) -> Result<String, FormatError> {
     let mut tokens = tokenize(src)?;
+    unwrap_interpolations(&mut tokens);
     let lines = split_lines(&tokens);
     indent(&mut tokens, &lines);
     space(&mut tokens, &lines);
@@ -122,19 +123,195 @@ pub fn format(src: &str) -> Result<String, FormatError> {
         }
         out.push_str(t.text);
     }
-    // Whitespace only: anything else would be a bug here, and must not reach a file.
-    let visible = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, ' ' | '\t'))
-            .collect::<String>()
-    };
-    if visible(src) != visible(&out) {
+    // Only spacing may differ from the (rewritten) tokens: anything else would be a bug here, and
+    // must not reach a file.
+    let again = tokenize(&out)?;
+    let same = again.len() == tokens.len()
+        && again
+            .iter()
+            .zip(&tokens)
+            .all(|(a, b)| a.kind == b.kind && a.text == b.text);
+    if !same {
         return Err(FormatError {
             line: 1,
             message: "internal: formatting changed more than whitespace".into(),
         });
     }
     Ok(out)
+}
+
+/// Terraform's own rewrites on top of the layout: an attribute whose whole value is one
+/// interpolation, `a = "${x}"`, becomes `a = x` (a multi-line one is wrapped in parentheses; only
+/// attributes of blocks, not object items; not when the string has literal text or a second
+/// interpolation), and bare block labels are quoted.
+fn unwrap_interpolations(tokens: &mut Vec<Token<'_>>) {
+    // Is each open brace a block body (true) or an expression bracket (false)?
+    let mut stack: Vec<bool> = Vec::new();
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < tokens.len() {
+        let in_body = stack.iter().all(|b| *b);
+        let kind = tokens.get(i).map(|t| t.kind);
+        if i == line_start && in_body && kind == Some(Kind::Ident) {
+            let is_attr = tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Equal);
+            if is_attr {
+                if let Some(end) = unwrappable(tokens, i + 2) {
+                    rewrite(tokens, i + 2, end);
+                }
+            }
+        }
+        let Some(t) = tokens.get(i) else { break };
+        let ends_line = t.ends_line();
+        match t.kind {
+            Kind::OBrace => {
+                let header = tokens
+                    .get(line_start..i)
+                    .is_some_and(|h| is_block_header(h));
+                stack.push(in_body && header);
+                if in_body && header {
+                    // Terraform writes block labels quoted: `resource aws_s3_bucket x {`.
+                    let bare: Vec<usize> = (line_start + 1..i)
+                        .filter(|&j| tokens.get(j).is_some_and(|t| t.kind == Kind::Ident))
+                        .collect();
+                    for &j in bare.iter().rev() {
+                        let Some(label) = tokens.get(j).map(|t| t.text) else {
+                            continue;
+                        };
+                        let quoted = [
+                            Token {
+                                kind: Kind::OQuote,
+                                text: "\"",
+                                spaces: 0,
+                            },
+                            Token {
+                                kind: Kind::QuotedLit,
+                                text: label,
+                                spaces: 0,
+                            },
+                            Token {
+                                kind: Kind::CQuote,
+                                text: "\"",
+                                spaces: 0,
+                            },
+                        ];
+                        tokens.splice(j..=j, quoted);
+                    }
+                    i += 2 * bare.len();
+                }
+            }
+            Kind::OBrack | Kind::OParen | Kind::TemplateInterp | Kind::TemplateControl => {
+                stack.push(false)
+            }
+            Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::TemplateSeqEnd => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        if ends_line {
+            line_start = i + 1;
+        }
+        i += 1;
+    }
+}
+
+/// `ident ident "label" … {`: the tokens before a block's opening brace.
+fn is_block_header(tokens: &[Token<'_>]) -> bool {
+    let mut it = tokens.iter().peekable();
+    if !it.next().is_some_and(|t| t.kind == Kind::Ident) {
+        return false;
+    }
+    while let Some(t) = it.next() {
+        match t.kind {
+            Kind::Ident => {}
+            Kind::OQuote => {
+                if it.peek().is_some_and(|t| t.kind == Kind::QuotedLit) {
+                    it.next();
+                }
+                if !it.next().is_some_and(|t| t.kind == Kind::CQuote) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// When the value starting at `start` is exactly `"${ … }"` that Terraform unwraps, the index of
+/// its closing quote.
+fn unwrappable(tokens: &[Token<'_>], start: usize) -> Option<usize> {
+    if tokens.get(start)?.kind != Kind::OQuote
+        || tokens.get(start + 1)?.kind != Kind::TemplateInterp
+    {
+        return None;
+    }
+    // The matching closing quote, and the whole value must end there.
+    let mut depth = 0;
+    let mut end = None;
+    for (j, t) in tokens.iter().enumerate().skip(start) {
+        match t.kind {
+            Kind::OQuote => depth += 1,
+            Kind::CQuote => {
+                depth -= 1;
+                if depth == 0 {
+                    end = Some(j);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    let after = tokens.get(end + 1);
+    if !after.is_none_or(|t| t.ends_line())
+        || after.is_some_and(|t| t.kind == Kind::Comment && !t.text.ends_with('\n'))
+    {
+        return None;
+    }
+    if tokens.get(end - 1)?.kind != Kind::TemplateSeqEnd || end < start + 4 {
+        return None;
+    }
+    let mut quotes = 0;
+    for t in tokens.get(start + 2..end - 1)? {
+        match t.kind {
+            Kind::OQuote => quotes += 1,
+            Kind::CQuote => quotes -= 1,
+            _ if quotes > 0 => {}
+            Kind::TemplateInterp
+            | Kind::TemplateSeqEnd
+            | Kind::TemplateControl
+            | Kind::QuotedLit => return None,
+            _ => {}
+        }
+    }
+    Some(end)
+}
+
+fn rewrite(tokens: &mut Vec<Token<'_>>, start: usize, end: usize) {
+    let mut inside: Vec<Token<'_>> = tokens.drain(start..=end).collect();
+    // Drop the quote and the interpolation delimiters, then newlines at either end.
+    inside.pop();
+    inside.pop();
+    inside.drain(..2);
+    while inside.first().is_some_and(|t| t.kind == Kind::Newline) {
+        inside.remove(0);
+    }
+    while inside.last().is_some_and(|t| t.kind == Kind::Newline) {
+        inside.pop();
+    }
+    let multi_line = inside.iter().any(|t| t.kind == Kind::Newline);
+    let parenthesised = inside.first().is_some_and(|t| t.kind == Kind::OParen)
+        && inside.last().is_some_and(|t| t.kind == Kind::CParen);
+    if multi_line && !parenthesised {
+        let paren = |kind, text| Token {
+            kind,
+            text,
+            spaces: 0,
+        };
+        inside.insert(0, paren(Kind::OParen, "("));
+        inside.push(paren(Kind::CParen, ")"));
+    }
+    tokens.splice(start..start, inside);
 }
 
 // ---------------------------------------------------------------------------------------------
