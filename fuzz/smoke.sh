@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-60}"
 command -v cargo-fuzz >/dev/null || { echo "fuzz: cargo-fuzz missing (cargo install cargo-fuzz)"; exit 2; }
 export RUSTC_BOOTSTRAP=1
-for target in config_loader check_module renderer; do
+for target in config_loader check_module renderer formatter; do
   seeds="corpus/$target"
   work="$(mktemp -d)"
   cp -r "$seeds/." "$work/" 2>/dev/null || true

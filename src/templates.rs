@@ -377,7 +377,21 @@ fn collect(root: &Path, dir: &Path, depth: usize, out: &mut Vec<(String, PathBuf
             if depth < 2 && !hidden {
                 collect(root, &p, depth + 1, out)?;
             }
-        } else if p.extension().is_some_and(|e| e == "tera") {
+        } else if p.extension().is_none_or(|e| e != "tera") {
+            // `env/backend.tf` for `env/backend.tf.tera` would be silently ignored: say so.
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let wanted = format!("{rel}.tera");
+            if builtin_source(&wanted).is_some() {
+                return Err(Error::Template {
+                    template: p.display().to_string(),
+                    message: format!("template files end in .tera: rename it to {wanted} to override that template"),
+                });
+            }
+        } else {
             let rel = p
                 .strip_prefix(root)
                 .unwrap_or(&p)

@@ -186,6 +186,12 @@ fn template_mistakes_are_errors_not_surprises() {
         .code(2)
         .stderr_has("did you mean env/backend.tf.tera?");
     std::fs::remove_file(sb.join("tpl/env/backnd.tf.tera")).expect("rm");
+    // So would a template without its .tera suffix.
+    sb.write("tpl/env/backend.tf", "x");
+    sb.run(&["generate", "--templates", "tpl"])
+        .code(2)
+        .stderr_has("rename it to env/backend.tf.tera");
+    std::fs::remove_file(sb.join("tpl/env/backend.tf")).expect("rm");
     // Tera syntax errors name the file and position.
     sb.write("tpl/env/backend.tf.tera", "terraform {\n{% if %}\n}\n");
     sb.run(&["generate", "--templates", "tpl"])
