@@ -366,6 +366,7 @@ pub fn backend_files_with(
     } else {
         "The S3 backend settings written here need Terraform 1.6 or later."
     };
+    let raw = !templates.overridden().is_empty();
     let mut files: Vec<RenderedFile> = targets
         .par_iter()
         .map(|t| {
@@ -386,7 +387,8 @@ pub fn backend_files_with(
                 required_version,
                 version_reason,
                 dir: &t.dir,
-                backend: settings(&t.block),
+                // Raw settings are for user templates; the built-ins use `attrs`.
+                backend: if raw { settings(&t.block) } else { Vec::new() },
             };
             let ctx = Context::from_serialize(&ctx).map_err(|e| template_error(template, &e))?;
             let body = templates.render(template, &ctx, FileKind::Hcl)?;
