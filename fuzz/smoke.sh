@@ -13,6 +13,11 @@ for target in config_loader check_module renderer formatter; do
   seeds="corpus/$target"
   work="$(mktemp -d)"
   cp -r "$seeds/." "$work/" 2>/dev/null || true
+  # The formatter starts from the untidy HCL the tests compare with terraform fmt, and the examples.
+  if [ "$target" = formatter ]; then
+    cp ../tests/fixtures/fmt/*.tf "$work/"
+    for f in ../examples/quickstart/bootstrap/*.tf; do cp "$f" "$work/example-$(basename "$f")"; done
+  fi
   echo "fuzz: $target for ${seconds}s"
   status=0
   cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=512 \

@@ -883,53 +883,46 @@ fn columns(tokens: &[Token<'_>], r: Option<&std::ops::Range<usize>>) -> usize {
 /// Line up the `=` of consecutive one-line assignments, then the trailing comments of consecutive
 /// commented lines.
 fn align(tokens: &mut [Token<'_>], lines: &[Line]) {
-    let mut run: Vec<&Line> = Vec::new();
-    let flush_assign = |tokens: &mut [Token<'_>], run: &mut Vec<&Line>| {
-        let width = run
-            .iter()
-            .map(|l| columns(tokens, Some(&l.lead)))
-            .max()
-            .unwrap_or(0);
-        for l in run.drain(..) {
-            if let Some(a) = &l.assign {
-                let pad = width - columns(tokens, Some(&l.lead)) + 1;
-                set_spaces(tokens, a.start, pad);
-            }
-        }
-    };
-    for line in lines {
-        if line.assign.is_some() {
-            run.push(line);
-        } else {
-            flush_assign(tokens, &mut run);
-        }
-    }
-    flush_assign(tokens, &mut run);
+    align_cells(
+        tokens,
+        lines,
+        |l| l.assign.as_ref(),
+        |t, l| columns(t, Some(&l.lead)),
+    );
+    align_cells(
+        tokens,
+        lines,
+        |l| l.comment.as_ref(),
+        |t, l| columns(t, Some(&l.lead)) + columns(t, l.assign.as_ref()),
+    );
+}
 
-    let width_before_comment = |tokens: &[Token<'_>], l: &Line| {
-        columns(tokens, Some(&l.lead)) + columns(tokens, l.assign.as_ref())
-    };
-    let flush_comments = |tokens: &mut [Token<'_>], run: &mut Vec<&Line>| {
-        let width = run
-            .iter()
-            .map(|l| width_before_comment(tokens, l))
-            .max()
-            .unwrap_or(0);
+/// In every run of consecutive lines that have the `cell`, pad it to one column past the widest
+/// `before` it.
+fn align_cells(
+    tokens: &mut [Token<'_>],
+    lines: &[Line],
+    cell: fn(&Line) -> Option<&std::ops::Range<usize>>,
+    before: fn(&[Token<'_>], &Line) -> usize,
+) {
+    let mut run: Vec<&Line> = Vec::new();
+    let flush = |tokens: &mut [Token<'_>], run: &mut Vec<&Line>| {
+        let width = run.iter().map(|l| before(tokens, l)).max().unwrap_or(0);
         for l in run.drain(..) {
-            if let Some(c) = &l.comment {
-                let pad = width - width_before_comment(tokens, l) + 1;
+            if let Some(c) = cell(l) {
+                let pad = width - before(tokens, l) + 1;
                 set_spaces(tokens, c.start, pad);
             }
         }
     };
     for line in lines {
-        if line.comment.is_some() {
+        if cell(line).is_some() {
             run.push(line);
         } else {
-            flush_comments(tokens, &mut run);
+            flush(tokens, &mut run);
         }
     }
-    flush_comments(tokens, &mut run);
+    flush(tokens, &mut run);
 }
 
 #[cfg(test)]
