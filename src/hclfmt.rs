@@ -435,19 +435,7 @@ impl<'a> Lexer<'a> {
         if self.template_open()? {
             return Ok(());
         }
-        let mut end = self.pos;
-        let bytes = self.src.as_bytes();
-        while let Some(&b) = bytes.get(end) {
-            let next = bytes.get(end + 1).copied();
-            let next2 = bytes.get(end + 2).copied();
-            match b {
-                b'"' | b'\n' => break,
-                b'\\' => end += 2,
-                b'$' | b'%' if next == Some(b) && next2 == Some(b'{') => end += 3,
-                b'$' | b'%' if next == Some(b'{') => break,
-                _ => end += 1,
-            }
-        }
+        let (end, _) = self.literal_end(true);
         if end == self.pos {
             return Err(self.error("newline in a quoted string"));
         }
@@ -455,6 +443,27 @@ impl<'a> Lexer<'a> {
         let end = end.min(self.src.len());
         let len = end - self.pos;
         self.push(Kind::QuotedLit, len)
+    }
+
+    /// Where the literal text from `pos` ends: before `${` / `%{` (not the escaped `$${` / `%%{`);
+    /// in a quoted string before `"` or a newline (skipping `\` escapes), in a heredoc just after
+    /// a newline (then `true`).
+    fn literal_end(&self, quoted: bool) -> (usize, bool) {
+        let bytes = self.src.as_bytes();
+        let mut end = self.pos;
+        while let Some(&b) = bytes.get(end) {
+            let next = bytes.get(end + 1).copied();
+            let next2 = bytes.get(end + 2).copied();
+            match b {
+                b'"' | b'\n' if quoted => break,
+                b'\n' => return (end + 1, true),
+                b'\\' if quoted => end += 2,
+                b'$' | b'%' if next == Some(b) && next2 == Some(b'{') => end += 3,
+                b'$' | b'%' if next == Some(b'{') => break,
+                _ => end += 1,
+            }
+        }
+        (end, false)
     }
 
     fn heredoc(&mut self) -> Result<(), FormatError> {
@@ -475,22 +484,10 @@ impl<'a> Lexer<'a> {
         if self.template_open()? {
             return Ok(());
         }
-        let mut end = self.pos;
-        let bytes = self.src.as_bytes();
-        while let Some(&b) = bytes.get(end) {
-            let next = bytes.get(end + 1).copied();
-            let next2 = bytes.get(end + 2).copied();
-            match b {
-                b'\n' => {
-                    end += 1;
-                    if let Some(Ctx::Heredoc { line_start, .. }) = self.stack.last_mut() {
-                        *line_start = true;
-                    }
-                    break;
-                }
-                b'$' | b'%' if next == Some(b) && next2 == Some(b'{') => end += 3,
-                b'$' | b'%' if next == Some(b'{') => break,
-                _ => end += 1,
+        let (end, newline) = self.literal_end(false);
+        if newline {
+            if let Some(Ctx::Heredoc { line_start, .. }) = self.stack.last_mut() {
+                *line_start = true;
             }
         }
         let len = end.min(self.src.len()) - self.pos;
