@@ -226,7 +226,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(a) => cmd_explain(&a, &mut out),
         Command::Completions(a) => cmd_completions(&a, &mut out),
         Command::Man => cmd_man(&mut out),
-        Command::Templates(a) => cmd_templates(&a, &mut out),
+        Command::Templates(a) => cmd_templates(&a, ui, &mut out),
         Command::Schema => out
             .write_all(crate::config::json_schema().as_bytes())
             .map(|()| 0)
@@ -746,7 +746,7 @@ fn load_templates(flag: Option<&Path>, cfg: Option<&LoadedConfig>) -> Result<Tem
     Templates::load(Some(&dir))
 }
 
-fn cmd_templates(a: &TemplatesArgs, out: &mut dyn Write) -> Result<i32> {
+fn cmd_templates(a: &TemplatesArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
     let Some(dir) = &a.export else {
@@ -773,7 +773,12 @@ fn cmd_templates(a: &TemplatesArgs, out: &mut dyn Write) -> Result<i32> {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         crate::write::atomic_write(&path, text.as_bytes())?;
-        w(out, format!("wrote {}", path.display()))?;
+        if !ui.quiet {
+            w(out, format!("wrote {}", path.display()))?;
+        }
+    }
+    if ui.quiet {
+        return Ok(0);
     }
     w(out, format!("next: delete the templates you keep as they are, edit the rest, and set `templates = \"{}\"` in tfboot.toml (or pass --templates {})", dir.display(), dir.display()))?;
     Ok(0)

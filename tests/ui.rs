@@ -44,6 +44,20 @@ fn quiet_prints_problems_only() {
     assert!(!run.stdout.contains("tfboot check:"), "{}", run.stdout);
     let clean = sb.run(&["check", "-q", "live/app000"]).ok();
     assert_eq!(clean.stdout, "");
+    // Commands that only write files say nothing either.
+    let quiet = Sandbox::new();
+    assert_eq!(
+        quiet
+            .run(&["init", "--region", "eu-west-1", "-q"])
+            .ok()
+            .stdout,
+        ""
+    );
+    assert_eq!(
+        quiet.run(&["templates", "--export", "t", "-q"]).ok().stdout,
+        ""
+    );
+    assert!(quiet.join("t/env/backend.tf.tera").exists());
     sb.run(&["generate", "-q", "-v"])
         .code(2)
         .stderr_has("cannot be used with");
