@@ -65,6 +65,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TemplatesArgs {
+    /// Print this built-in template (e.g. env/backend.tf.tera).
+    #[arg(conflicts_with = "export")]
+    pub name: Option<String>,
     /// Write the built-in templates into DIR (existing files are left alone unless --force).
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
@@ -749,6 +752,16 @@ fn load_templates(flag: Option<&Path>, cfg: Option<&LoadedConfig>) -> Result<Tem
 fn cmd_templates(a: &TemplatesArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    if let Some(name) = &a.name {
+        let text = crate::templates::builtin_source(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "no built-in template {name:?}; `tfboot templates` lists them"
+            ))
+        })?;
+        out.write_all(text.as_bytes())
+            .map_err(|e| Error::io("stdout", e))?;
+        return Ok(0);
+    }
     let Some(dir) = &a.export else {
         w(out, "Built-in templates (override one by putting a file of the same name under --templates DIR):".into())?;
         for (name, _) in crate::templates::BUILTIN {
