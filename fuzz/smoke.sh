@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Short fuzz run of every target (default 60 s each; FUZZ_SECONDS=N to change), starting from the
-# committed seeds in fuzz/corpus/<target>/ (regressions first). Needs cargo-fuzz
+# test fixtures and examples (see the seeding below) and fuzz/corpus/<target>/. Needs cargo-fuzz
 # (`cargo install cargo-fuzz`); on the stable toolchain RUSTC_BOOTSTRAP=1 enables the sanitizer flags.
 # Inputs stay under 512 bytes: longer malformed HCL can make the parser backtrack for seconds (a
 # known upstream slowness that tfboot itself bounds with a per-file deadline, see src/deadline.rs).
@@ -13,11 +13,17 @@ for target in config_loader check_module renderer formatter; do
   seeds="corpus/$target"
   work="$(mktemp -d)"
   cp -r "$seeds/." "$work/" 2>/dev/null || true
-  # The formatter starts from the untidy HCL the tests compare with terraform fmt, and the examples.
-  if [ "$target" = formatter ]; then
-    cp ../tests/fixtures/fmt/*.tf "$work/"
-    for f in ../examples/quickstart/bootstrap/*.tf; do cp "$f" "$work/example-$(basename "$f")"; done
-  fi
+  # Seeds the tests already hold, rather than copies of them: the examples' configs, every rule's
+  # firing fixture, the untidy HCL the formatter is compared on. (The parser-backtracking regression
+  # is replayed by tests/hardening.rs; as a seed it would only time out.)
+  case "$target" in
+    config_loader) for f in ../examples/*/tfboot.toml; do cp "$f" "$work/$(basename "$(dirname "$f")").toml"; done ;;
+    check_module)
+      for f in ../tests/fixtures/check/*/fires/main.tf; do cp "$f" "$work/$(basename "$(dirname "$(dirname "$f")")").tf"; done ;;
+    formatter)
+      cp ../tests/fixtures/fmt/*.tf "$work/"
+      for f in ../examples/quickstart/bootstrap/*.tf; do cp "$f" "$work/example-$(basename "$f")"; done ;;
+  esac
   echo "fuzz: $target for ${seconds}s"
   status=0
   cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=512 \
