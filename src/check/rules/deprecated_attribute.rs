@@ -35,18 +35,11 @@ const REPLACEMENTS: &[(&str, &str)] = &[
 ];
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
-    }
-    for s in &cfg.settings {
-        if let Some((name, with)) = REPLACEMENTS.iter().find(|(n, _)| *n == s.name) {
-            out.push(s.file.diag(
-                RULE.id,
-                RULE.severity,
-                s.key_span.clone(),
-                format!("`{name}` is deprecated since Terraform 1.6"),
-                Some(format!("use {with}")),
-            ));
-        }
-    }
+    flag_replaced(
+        &RULE,
+        REPLACEMENTS,
+        |name| format!("`{name}` is deprecated since Terraform 1.6"),
+        cfg,
+        out,
+    );
 }

@@ -42,7 +42,7 @@ pub(crate) mod prelude {
     pub use super::super::diagnostic::{line_col, Diagnostic, Severity};
     pub use super::super::model::{BackendConfig, Module, Setting, SourceFile};
     pub use super::super::version;
-    pub use super::{header_span, schema, Rule};
+    pub use super::{flag_replaced, header_span, schema, Rule};
     pub use crate::rule;
     pub use hcl::edit::expr::Expression;
     pub use hcl::edit::Span as _;
@@ -71,6 +71,31 @@ impl Rule {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+/// Report every s3 backend setting named in `table` (name → what to use instead), with `why(name)`
+/// as the message: the shape of the deprecated- and removed-argument rules.
+pub fn flag_replaced(
+    rule: &Rule,
+    table: &[(&str, &str)],
+    why: fn(&str) -> String,
+    cfg: &BackendConfig,
+    out: &mut Vec<Diagnostic>,
+) {
+    if cfg.kind != "s3" {
+        return;
+    }
+    for s in &cfg.settings {
+        if let Some((name, with)) = table.iter().find(|(n, _)| *n == s.name) {
+            out.push(s.file.diag(
+                rule.id,
+                rule.severity,
+                s.key_span.clone(),
+                why(name),
+                Some(format!("use {with}")),
+            ));
+        }
     }
 }
 

@@ -45,18 +45,11 @@ pub fn is_removed(name: &str) -> bool {
 }
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
-    }
-    for s in &cfg.settings {
-        if let Some((name, with)) = REMOVED.iter().find(|(n, _)| *n == s.name) {
-            out.push(s.file.diag(
-                RULE.id,
-                RULE.severity,
-                s.key_span.clone(),
-                format!("`{name}` was removed in Terraform 1.10 (\"Unsupported argument\")"),
-                Some(format!("use {with}")),
-            ));
-        }
-    }
+    flag_replaced(
+        &RULE,
+        REMOVED,
+        |name| format!("`{name}` was removed in Terraform 1.10 (\"Unsupported argument\")"),
+        cfg,
+        out,
+    );
 }
