@@ -148,6 +148,16 @@ impl tera::Filter for HclKeyFilter {
     }
 }
 
+/// An empty engine as every template is rendered: HCL escaping on for `*.tera`, tfboot's filters.
+fn engine() -> Tera {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".tera"]);
+    tera.set_escape_fn(escape_hcl);
+    tera.register_filter("hcl", HclFilter);
+    tera.register_filter("hcl_key", HclKeyFilter);
+    tera
+}
+
 pub struct Templates {
     tera: Tera,
     /// Built-in name → the user's file that replaces it.
@@ -159,11 +169,7 @@ pub struct Templates {
 impl Templates {
     /// tfboot's own templates.
     pub fn builtin() -> Result<Self> {
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".tera"]);
-        tera.set_escape_fn(escape_hcl);
-        tera.register_filter("hcl", HclFilter);
-        tera.register_filter("hcl_key", HclKeyFilter);
+        let mut tera = engine();
         tera.add_raw_templates(BUILTIN.iter().copied())
             .map_err(|e| template_error("(built-in)", &e))?;
         Ok(Templates {
@@ -222,10 +228,7 @@ impl Templates {
         }
         for (name, text) in &sources {
             // One at a time, so a syntax error names its file.
-            let mut probe = Tera::default();
-            probe.register_filter("hcl", HclFilter);
-            probe.register_filter("hcl_key", HclKeyFilter);
-            if let Err(e) = probe.add_raw_template(name, text) {
+            if let Err(e) = engine().add_raw_template(name, text) {
                 return Err(template_error(&t.describe(name), &e));
             }
         }
@@ -261,9 +264,7 @@ impl Templates {
         // tfboot's own templates are canonical by construction (aligned at render time, checked
         // against `terraform fmt` in tests) and parsed back before writing (write.rs); a user's
         // template is checked and laid out here.
-        if kind != FileKind::Hcl
-            || !self.files.contains_key(name) && !self.overridden.contains_key(name)
-        {
+        if kind != FileKind::Hcl || !self.overridden.contains_key(name) {
             return Ok(out);
         }
         if let Err(e) = hcl::edit::parser::parse_body(&out) {
