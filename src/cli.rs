@@ -672,15 +672,8 @@ fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     let project = ProjectInput::from_config(&cfg).build()?;
     let root = cfg.base_dir();
     let templates = load_templates(a.templates.as_deref(), Some(&cfg))?;
-    // Never freed: the process ends right after, and freeing every planned file of a large tree
-    // one by one costs more than the no-op run's comparison.
-    let generation = std::mem::ManuallyDrop::new(generate::plan_all(
-        &root,
-        &project,
-        README_APPLY_COMMAND,
-        a.force,
-        &templates,
-    )?);
+    let generation =
+        generate::plan_all(&root, &project, README_APPLY_COMMAND, a.force, &templates)?;
     let plan = &generation.plan;
     if a.diff || a.check || !generation.stale.is_empty() {
         crate::progress::finish();
