@@ -167,7 +167,16 @@ struct BootstrapContext {
 #[derive(Serialize)]
 struct Setting {
     name: &'static str,
-    value: serde_json::Value,
+    value: SettingValue,
+}
+
+/// A setting's value as templates see it: a string, a bool, or `{ role_arn = … }`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SettingValue {
+    String(String),
+    Bool(bool),
+    AssumeRole { role_arn: String },
 }
 
 fn settings(block: &BackendBlock) -> Vec<Setting> {
@@ -177,9 +186,9 @@ fn settings(block: &BackendBlock) -> Vec<Setting> {
         .map(|(name, v)| Setting {
             name,
             value: match v {
-                BackendValue::String(s) => serde_json::Value::String(s),
-                BackendValue::Bool(b) => serde_json::Value::Bool(b),
-                BackendValue::AssumeRole(arn) => serde_json::json!({ "role_arn": arn }),
+                BackendValue::String(s) => SettingValue::String(s),
+                BackendValue::Bool(b) => SettingValue::Bool(b),
+                BackendValue::AssumeRole(role_arn) => SettingValue::AssumeRole { role_arn },
             },
         })
         .collect()
@@ -366,7 +375,6 @@ pub fn backend_files_with(
     } else {
         "The S3 backend settings written here need Terraform 1.6 or later."
     };
-    let raw = !templates.overridden().is_empty();
     let mut files: Vec<RenderedFile> = targets
         .par_iter()
         .map(|t| {
@@ -387,8 +395,7 @@ pub fn backend_files_with(
                 required_version,
                 version_reason,
                 dir: &t.dir,
-                // Raw settings are for user templates; the built-ins use `attrs`.
-                backend: if raw { settings(&t.block) } else { Vec::new() },
+                backend: settings(&t.block),
             };
             let ctx = Context::from_serialize(&ctx).map_err(|e| template_error(template, &e))?;
             let body = templates.render(template, &ctx, FileKind::Hcl)?;

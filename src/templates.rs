@@ -238,11 +238,6 @@ impl Templates {
         Ok(t)
     }
 
-    /// The built-in names the user replaced, with their files.
-    pub fn overridden(&self) -> &BTreeMap<String, PathBuf> {
-        &self.overridden
-    }
-
     /// How errors name a template: the user's file when it is overridden.
     fn describe(&self, name: &str) -> String {
         match (self.overridden.get(name), self.files.get(name)) {
