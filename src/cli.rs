@@ -474,7 +474,6 @@ fn cmd_bootstrap(
         README_APPLY_COMMAND
     };
     let plan = generate::plan_bootstrap(&root, &project, readme_command, a.force, &templates)?;
-    crate::progress::finish();
     let summary = execute_and_report(&plan, ui, out)?;
     let module_dir = root.join(&project.bootstrap.dir);
     if !a.apply {
@@ -620,6 +619,7 @@ fn print_next_steps(
 fn execute_and_report(plan: &Plan, ui: Ui, out: &mut dyn Write) -> Result<Summary> {
     let refused = plan.refused();
     if !refused.is_empty() {
+        crate::progress::finish();
         for f in &plan.files {
             if let Action::Refuse(p) = f.action {
                 let why = match p {
@@ -675,27 +675,32 @@ fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     let generation =
         generate::plan_all(&root, &project, README_APPLY_COMMAND, a.force, &templates)?;
     let plan = &generation.plan;
-    if a.diff || a.check || !generation.stale.is_empty() {
-        crate::progress::finish();
-    }
-    if a.diff {
-        print_diffs(plan, out)?;
-    }
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
-    for f in &generation.stale {
-        w(out, format!(
-            "stale: {f} (tfboot generated it for an environment or root no longer in {}; delete it if that is gone)",
-            a.config.display()
-        ))?;
+    let print_stale = |out: &mut dyn Write| -> Result<()> {
+        for f in &generation.stale {
+            w(out, format!(
+                "stale: {f} (tfboot generated it for an environment or root no longer in {}; delete it if that is gone)",
+                a.config.display()
+            ))?;
+        }
+        Ok(())
+    };
+    if a.diff {
+        crate::progress::finish();
+        print_diffs(plan, out)?;
     }
     if a.check {
+        crate::progress::finish();
+        print_stale(out)?;
         let code = check_report(plan, ui, out)?;
         return Ok(if generation.stale.is_empty() { code } else { 1 });
     }
     let timer = generate::PhaseTimer::new();
+    // Erases the progress indicator before it prints (the writes are the last phase it shows).
     execute_and_report(plan, ui, out)?;
     timer.mark("write");
+    print_stale(out)?;
     if ui.quiet {
         return Ok(0);
     }
