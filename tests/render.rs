@@ -8,7 +8,7 @@ use tfboot::model::{Encryption, LockMode, Project, ProjectInput, Sourced};
 use tfboot::render::{self, FileKind, RenderedFile};
 use tfboot::write::with_marker;
 
-use crate::support::{terraform, KMS_ARN};
+use crate::support::{assert_terraform_fmt_clean, terraform, KMS_ARN};
 
 fn input(bucket: &str, lock: LockMode, enc: Encryption, kms: Option<&str>) -> ProjectInput {
     ProjectInput {
@@ -161,17 +161,7 @@ fn terraform_fmt_accepts_every_file() {
             std::fs::write(&path, with_marker(f.kind, &f.body)).expect("write");
         }
     }
-    let out = std::process::Command::new(tf)
-        .args(["fmt", "-check", "-recursive", "-list=true", "-diff"])
-        .current_dir(dir.path())
-        .output()
-        .expect("terraform fmt");
-    assert!(
-        out.status.success(),
-        "terraform fmt would change:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_terraform_fmt_clean(&tf, dir.path());
 }
 
 fn block<'a>(body: &'a hcl::Body, ident: &str) -> &'a hcl::Block {

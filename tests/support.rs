@@ -151,5 +151,21 @@ pub fn terraform() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `terraform fmt -check` over every file under `dir` must pass (its diff is the failure message).
+#[track_caller]
+pub fn assert_terraform_fmt_clean(tf: &Path, dir: &Path) {
+    let out = std::process::Command::new(tf)
+        .args(["fmt", "-check", "-recursive", "-list=true", "-diff"])
+        .current_dir(dir)
+        .output()
+        .expect("terraform fmt");
+    assert!(
+        out.status.success(),
+        "terraform fmt would change:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub const KMS_ARN: &str =
     "arn:aws:kms:eu-west-1:111122223333:key/0b6b2b5e-4d4f-4c8e-9a7d-3f2e1d0c9b8a";

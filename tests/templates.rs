@@ -1,7 +1,7 @@
 //! `--templates DIR`: user overrides of the built-in templates, still escaped, parsed back and laid
 //! out like `terraform fmt`; mistakes are errors naming the template and line.
 
-use crate::support::{terraform, Sandbox};
+use crate::support::{assert_terraform_fmt_clean, terraform, Sandbox};
 
 const CONFIG: &str = r#"[state]
 bucket = "acme-tfstate"
@@ -108,16 +108,7 @@ fn overrides_are_escaped_parsed_and_fmt_canonical() {
         .stdout_has("outdated: envs/prod/backend.tf");
     // Real terraform fmt agrees with every file.
     if let Some(tf) = terraform() {
-        let out = std::process::Command::new(tf)
-            .args(["fmt", "-check", "-recursive", "-diff", "."])
-            .current_dir(sb.path())
-            .output()
-            .expect("terraform fmt");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        assert_terraform_fmt_clean(&tf, sb.path());
     }
 }
 
