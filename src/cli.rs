@@ -218,7 +218,9 @@ pub fn run(cli: Cli) -> i32 {
     if long_running && crate::progress::wanted(std::io::stderr().is_terminal(), ui.quiet) {
         crate::progress::enable();
     }
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole run either: `bootstrap --apply` streams terraform's output from
+    // other threads.
+    let mut out = std::io::stdout();
     // Not locked for the whole run: the progress thread writes to stderr too.
     let mut err = std::io::stderr();
     let result = match cli.command {
@@ -488,6 +490,12 @@ fn cmd_bootstrap(
         terraform: a.terraform.clone(),
         auto_approve: a.auto_approve,
         backend_config: a.backend_config.clone(),
+        color: {
+            use std::io::IsTerminal as _;
+            std::io::stdout().is_terminal()
+        },
+        state_url: format!("s3://{}/{}", project.store.bucket, project.bootstrap.key),
+        bucket: project.store.bucket.clone(),
     };
     if let Some(bc) = &opts.backend_config {
         if !bc.is_file() {
@@ -500,28 +508,36 @@ fn cmd_bootstrap(
             ));
         }
     }
-    apply::bootstrap(&module_dir, &opts, err)?;
+    let outcome = apply::bootstrap(&module_dir, &opts, err)?;
     if ui.quiet {
         return Ok(0);
     }
     let lock = describe_lock(&project);
-    writeln!(
+    let w =
+        |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    let (how, moved) = match &outcome {
+        apply::Outcome::Migrated { moved_aside } => ("copied the local state there", moved_aside),
+        apply::Outcome::AlreadyRemote { moved_aside } => {
+            ("it was there already, nothing was copied", moved_aside)
+        }
+    };
+    w(
         out,
-        "bootstrapped: the state of {} is at s3://{}/{} ({}), locked by {}",
-        module_dir.display(),
-        project.store.bucket,
-        project.bootstrap.key,
-        project.store.region,
-        lock
-    )
-    .map_err(|e| Error::io("stdout", e))?;
-    if module_dir.join("terraform.tfstate").exists() {
-        writeln!(
+        format!(
+            "bootstrapped: the state of {} is at {} ({}), locked by {lock}; {how}",
+            module_dir.display(),
+            opts.state_url,
+            project.store.region,
+        ),
+    )?;
+    for m in moved {
+        w(
             out,
-            "note: {} is the local copy from before the migration; Terraform no longer reads it (.gitignore keeps it out of git); delete it once you have checked the state in the bucket",
-            module_dir.join("terraform.tfstate").display()
-        )
-        .map_err(|e| Error::io("stdout", e))?;
+            format!(
+                "note: moved the local state aside to {}: Terraform never reads it again (.gitignore keeps it out of git); delete it once you have checked the state in the bucket",
+                module_dir.join(m).display()
+            ),
+        )?;
     }
     Ok(0)
 }

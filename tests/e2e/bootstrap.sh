@@ -5,7 +5,9 @@
 #   - the module's own state sits in the bucket at the bootstrap key, encrypted with the module's key;
 #   - a second `terraform plan` shows no changes;
 #   - a lock held by someone else (DynamoDB item and/or .tflock object, per mode) makes
-#     `terraform plan -lock-timeout=1s` fail with "Error acquiring the state lock".
+#     `terraform plan -lock-timeout=1s` fail with "Error acquiring the state lock";
+#   - a rerun with an old local state copy and no .terraform/ stops and leaves the bucket's state
+#     (serial and lineage) untouched.
 # Exit 0: passed; 77: skipped (says why); anything else: failed.
 # Needs: terraform (TFBOOT_TERRAFORM picks another binary, e.g. tofu) with the hashicorp/aws
 # provider reachable (TF_CLI_CONFIG_FILE, or the offline mirror config written by
@@ -145,6 +147,47 @@ PY
   "$tf" plan -input=false -no-color -detailed-exitcode -lock-timeout=10s > "$dir/plan2.log" 2>&1 \
     || { tail -n 20 "$dir/plan2.log"; echo "e2e: FAIL ($mode): plan after the lock was released"; exit 1; }
   cd "$dir"
+
+  # A rerun never overwrites the bucket's state. The module changes and is applied (the bucket's
+  # serial advances), then an old local copy reappears and .terraform/ is gone: the rerun must stop
+  # with exit 1 and leave the bucket's state as it was; following its advice then completes.
+  ls bootstrap/terraform.tfstate.migrated-* >/dev/null 2>&1 \
+    || { ls -la bootstrap; echo "e2e: FAIL ($mode): the local state was not moved aside"; exit 1; }
+  [ ! -e bootstrap/terraform.tfstate ] || { echo "e2e: FAIL ($mode): terraform.tfstate left behind"; exit 1; }
+  remote_state() { py "$bucket" <<'PY'
+import boto3, json, sys
+endpoint, bucket = sys.argv[1], sys.argv[2]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+state = json.loads(s3.get_object(Bucket=bucket, Key="bootstrap/terraform.tfstate")["Body"].read())
+print(state["serial"], state["lineage"])
+PY
+  }
+  "$tfboot" bootstrap "${args[@]}" --tag owner=e2e >/dev/null
+  (cd bootstrap && "$tf" apply -input=false -no-color -auto-approve -lock-timeout=60s > "$dir/change.log" 2>&1) \
+    || { tail -n 30 "$dir/change.log"; echo "e2e: FAIL ($mode): apply of the changed module"; exit 1; }
+  before="$(remote_state)"
+  cp bootstrap/terraform.tfstate.migrated-* bootstrap/terraform.tfstate
+  rm -rf bootstrap/.terraform
+  set +e
+  "$tfboot" bootstrap "${args[@]}" --apply --auto-approve --terraform "$tf" \
+    --backend-config emulator.s3.tfbackend > "$dir/conflict.log" 2>&1
+  rc=$?
+  set -e
+  after="$(remote_state)"
+  [ "$before" = "$after" ] || { cat "$dir/conflict.log"; echo "e2e: FAIL ($mode): the rerun changed the bucket's state ($before -> $after)"; exit 1; }
+  [ $rc -eq 1 ] && grep -q "they differ" "$dir/conflict.log" \
+    || { cat "$dir/conflict.log"; echo "e2e: FAIL ($mode): the rerun did not stop on differing states (exit $rc)"; exit 1; }
+  echo "e2e: a rerun with an old local copy stops (exit 1) and leaves the bucket's state at serial/lineage $after"
+  # The advice it printed: keep the bucket's state.
+  mv bootstrap/terraform.tfstate bootstrap/terraform.tfstate.discarded
+  "$tfboot" bootstrap "${args[@]}" --tag owner=e2e --apply --auto-approve --terraform "$tf" \
+    --backend-config emulator.s3.tfbackend > "$dir/resolved.log" 2>&1 \
+    || { tail -n 30 "$dir/resolved.log"; echo "e2e: FAIL ($mode): rerun after resolving"; exit 1; }
+  grep -q "there already, nothing was copied" "$dir/resolved.log" || { cat "$dir/resolved.log"; echo "e2e: FAIL ($mode): resolved rerun summary"; exit 1; }
+  [ "$(remote_state)" = "$after" ] || { echo "e2e: FAIL ($mode): the resolved rerun changed the bucket's state"; exit 1; }
+  (cd bootstrap && "$tf" plan -input=false -no-color -detailed-exitcode -lock-timeout=60s > "$dir/plan3.log" 2>&1) \
+    || { tail -n 30 "$dir/plan3.log"; echo "e2e: FAIL ($mode): plan after resolving is not empty"; exit 1; }
+  echo "e2e: after resolving, the rerun keeps the bucket's state and the plan is empty"
 
   # Environments: tfboot.toml describing the same store, two env directories (dir layout) and two
   # environments sharing one directory (tfbackend layout), each applied with one trivial resource.
