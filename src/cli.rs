@@ -152,9 +152,16 @@ pub struct BootstrapArgs {
     /// Directory to write the module to.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Config file to read when --bucket is not given.
-    #[arg(long, default_value = DEFAULT_FILE)]
-    pub config: PathBuf,
+    /// Config file [default: tfboot.toml here, else the nearest one in a parent directory up to the
+    /// repository root]. Without --bucket the settings come from it; with --bucket, flags that
+    /// would rewrite the module it describes must agree with it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Delete stale files in the module: files tfboot generated earlier that the settings no
+    /// longer produce (`dynamodb.tf` after `--lock s3`, `kms.tf` after `--encryption aes256`),
+    /// only while they carry tfboot's unedited marker.
+    #[arg(long)]
+    pub prune: bool,
     /// Overwrite files tfboot did not generate, or that were edited since.
     #[arg(long)]
     pub force: bool,
@@ -182,18 +189,29 @@ pub struct BootstrapArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tfboot generate                  # write what ./tfboot.toml (or the nearest one above, up to the repository root) describes\n  tfboot generate --check          # CI: exit 1 if anything is missing, outdated, hand-edited or stale\n  tfboot generate --diff           # preview the changes as unified diffs; writes nothing\n  tfboot generate --prune          # also delete stale files tfboot generated earlier (unedited ones only)"
+)]
 pub struct GenerateArgs {
-    /// Config file.
-    #[arg(long, default_value = DEFAULT_FILE)]
-    pub config: PathBuf,
-    /// Write nothing; exit 1 if any file is missing, outdated or hand-edited.
+    /// Config file [default: tfboot.toml here, else the nearest one in a parent directory up to
+    /// the repository root].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write nothing; exit 1 if any file is missing, outdated, hand-edited or stale.
     #[arg(long)]
     pub check: bool,
-    /// Print unified diffs of what changes.
+    /// Print unified diffs of what would change, and write nothing (implies --check).
     #[arg(long)]
     pub diff: bool,
+    /// Delete stale files: files tfboot generated earlier that the config no longer produces, and
+    /// only while they carry tfboot's unedited marker.
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
+    pub prune: bool,
+    /// Output format: text, or json (files, stale files, roots that need `terraform init`).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     /// Directory of template overrides (`*.tera` named like the built-ins; see `tfboot templates`).
-    /// Default: `templates` in tfboot.toml.
+    /// [default: `templates` in tfboot.toml, else the built-in templates]
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     /// Overwrite files tfboot did not generate, or that were edited since.
@@ -402,89 +420,165 @@ fn cmd_bootstrap(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32> {
-    let (root, mut project, apply_command, templates) = if let Some(bucket) = &a.bucket {
-        let region = a.region.clone().ok_or_else(|| {
-            Error::Usage("--region is required with --bucket: the bucket's region goes into every backend block".into())
-        })?;
-        let input = ProjectInput {
-            bucket: Sourced::flag("--bucket", bucket.clone()),
-            region: Sourced::flag("--region", region),
-            lock: a.lock.unwrap_or_default(),
-            lock_table: a
-                .lock_table
+    let config = match &a.config {
+        Some(p) => Some(crate::config::locate(Some(p))?),
+        None => crate::config::locate(None).ok(),
+    };
+    let loaded = match &config {
+        Some(p) => Some(LoadedConfig::load(p)?),
+        None => None,
+    };
+    let from_config = match &loaded {
+        Some(cfg) => Some((cfg, ProjectInput::from_config(cfg).build()?)),
+        None => None,
+    };
+    let flags_dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_BOOTSTRAP_DIR));
+    // Flags that would rewrite the module a tfboot.toml describes must agree with it: the file
+    // is what `generate` and the next person use.
+    let same_module = from_config.as_ref().is_some_and(|(cfg, project)| {
+        lexical_abs(&flags_dir) == lexical_abs(&cfg.base_dir().join(&project.bootstrap.dir))
+    });
+    let flags_bucket = a.bucket.as_ref().filter(|_| !same_module);
+    let (root, project, apply_command, templates) = match (flags_bucket, from_config) {
+        (Some(bucket), _) => {
+            let region = match &a.region {
+                Some(r) => Sourced::flag("--region", r.clone()),
+                None => region_from_env().ok_or_else(|| {
+                    Error::Usage("--region is required with --bucket (or set AWS_REGION): the bucket's region goes into every backend block".into())
+                })?,
+            };
+            let input = ProjectInput {
+                bucket: Sourced::flag("--bucket", bucket.clone()),
+                region,
+                lock: a.lock.unwrap_or_default(),
+                lock_table: a
+                    .lock_table
+                    .clone()
+                    .map(|t| Sourced::flag("--lock-table", t)),
+                encryption: a.encryption.unwrap_or_default(),
+                encryption_field: "--encryption".into(),
+                kms_key_arn: a
+                    .kms_key_arn
+                    .clone()
+                    .map(|k| Sourced::flag("--kms-key-arn", k)),
+                bootstrap_dir: None,
+                bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
+                tags: parse_tags(&a.tags)?,
+                envs: Vec::new(),
+                layout: Default::default(),
+                discover: None,
+            };
+            let mut project = input.build()?;
+            if let Some(dir) = &a.out {
+                if dir.as_os_str().is_empty() {
+                    return Err(Error::Usage("--out must name a directory".into()));
+                }
+                project.bootstrap.dir = dir.clone();
+            }
+            let cmd = bootstrap_command_line(a);
+            (
+                PathBuf::new(),
+                project,
+                cmd,
+                load_templates(a.templates.as_deref(), None)?,
+            )
+        }
+        (None, Some((cfg, mut project))) => {
+            let config = config
                 .clone()
-                .map(|t| Sourced::flag("--lock-table", t)),
-            encryption: a.encryption.unwrap_or_default(),
-            encryption_field: "--encryption".into(),
-            kms_key_arn: a
-                .kms_key_arn
-                .clone()
-                .map(|k| Sourced::flag("--kms-key-arn", k)),
-            bootstrap_dir: None,
-            bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
-            tags: parse_tags(&a.tags)?,
-            envs: Vec::new(),
-            layout: Default::default(),
-            discover: None,
-        };
-        let project = input.build()?;
-        let cmd = bootstrap_command_line(a);
-        (
-            PathBuf::new(),
-            project,
-            cmd,
-            load_templates(a.templates.as_deref(), None)?,
-        )
-    } else {
-        let flags_without_config = a.region.is_some()
-            || a.lock.is_some()
-            || a.lock_table.is_some()
-            || a.encryption.is_some()
-            || a.kms_key_arn.is_some()
-            || a.key.is_some()
-            || !a.tags.is_empty();
-        if flags_without_config {
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_FILE));
+            let out_elsewhere = a.out.is_some() && !same_module;
+            if !out_elsewhere {
+                flags_agree_with_config(a, cfg, &project, &config)?;
+            } else if a.bucket.is_none() && any_setting_flag(a) {
+                return Err(Error::Usage(
+                    "--bucket is required when settings are given as flags for a module tfboot.toml does not describe".into(),
+                ));
+            }
+            if let Some(dir) = &a.out {
+                if dir.as_os_str().is_empty() {
+                    return Err(Error::Usage("--out must name a directory".into()));
+                }
+                // --out is relative to the working directory, like every path on the command line.
+                project.bootstrap.dir =
+                    relative_to(&lexical_abs(dir), &lexical_abs(&cfg.base_dir()));
+            }
+            let templates = load_templates(a.templates.as_deref(), Some(cfg))?;
+            (
+                cfg.base_dir(),
+                project,
+                config_apply_command(&config),
+                templates,
+            )
+        }
+        (None, None) => {
             return Err(Error::Usage(
-                "--bucket is required when settings are given as flags (without --bucket, tfboot bootstrap reads tfboot.toml)".into(),
+                "--bucket and --region are required, or a tfboot.toml (none here or in a parent directory up to the repository root; `tfboot init` writes one, --config names another)".into(),
             ));
         }
-        if !a.config.exists() {
-            return Err(Error::Usage(format!(
-                "--bucket and --region are required, or a config file ({} does not exist; `tfboot init` writes one)",
-                a.config.display()
-            )));
-        }
-        let cfg = LoadedConfig::load(&a.config)?;
-        let project = ProjectInput::from_config(&cfg).build()?;
-        let templates = load_templates(a.templates.as_deref(), Some(&cfg))?;
-        (
-            cfg.base_dir(),
-            project,
-            config_apply_command(&a.config),
-            templates,
-        )
     };
-    if let Some(dir) = &a.out {
-        if dir.as_os_str().is_empty() {
-            return Err(Error::Usage("--out must name a directory".into()));
-        }
-        project.bootstrap.dir = dir.clone();
-    }
-    let readme_command = if a.bucket.is_some() {
+    let readme_command = if a.bucket.is_some() && !same_module {
         apply_command.as_str()
     } else {
         README_APPLY_COMMAND
     };
-    let plan = generate::plan_bootstrap(&root, &project, readme_command, a.force, &templates)?;
-    let summary = execute_and_report(&plan, ui, out)?;
+    let generation =
+        generate::plan_bootstrap(&root, &project, readme_command, a.force, &templates)?;
+    execute_and_report(&generation.plan, ui, out)?;
+    let deleted = if a.prune {
+        generate::prune(&root, &generation.stale)?
+    } else {
+        Vec::new()
+    };
+    for d in &deleted {
+        writeln!(out, "deleted   {d}").map_err(|e| Error::io("stdout", e))?;
+    }
+    let remaining: Vec<generate::StaleFile> = generation
+        .stale
+        .iter()
+        .filter(|f| !deleted.contains(&f.path))
+        .cloned()
+        .collect();
+    let source = config.clone().unwrap_or_else(|| PathBuf::from("the flags"));
+    print_stale(
+        out,
+        &remaining,
+        &source,
+        "rerunning the command with --prune deletes it",
+    )?;
+    for f in generation
+        .stale
+        .iter()
+        .filter(|f| deleted.contains(&f.path))
+    {
+        if let Some(why) = f.retire {
+            writeln!(out, "warning: deleted {}: {why}", f.path)
+                .map_err(|e| Error::io("stdout", e))?;
+        }
+    }
     let module_dir = root.join(&project.bootstrap.dir);
     if !a.apply {
+        if !remaining.is_empty() {
+            writeln!(out, "note: `--prune` deletes the stale files (unedited ones only); `terraform apply` would still create what they declare").map_err(|e| Error::io("stdout", e))?;
+        }
         if !ui.quiet {
             print_next_steps(out, &project, &module_dir, &apply_command)?;
         }
         return Ok(0);
     }
-    let _ = summary;
+    if !remaining.is_empty() {
+        return Err(Error::StepFailed {
+            step: "0/5 check the module".into(),
+            message: format!(
+                "{} stale file(s) in {} declare resources the settings no longer ask for, and `terraform apply` would create them: rerun with --prune (deletes unedited ones) or delete them by hand",
+                remaining.len(),
+                module_dir.display()
+            ),
+        });
+    }
     let _ = out.flush();
     let opts = ApplyOptions {
         terraform: a.terraform.clone(),
@@ -540,6 +634,196 @@ fn cmd_bootstrap(
         )?;
     }
     Ok(0)
+}
+
+/// The region from `AWS_REGION`, else `AWS_DEFAULT_REGION` (what the AWS CLI and SDKs read).
+fn region_from_env() -> Option<Sourced> {
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Ok(r) = std::env::var(var) {
+            if !r.is_empty() {
+                return Some(Sourced::flag(&format!("--region (from {var})"), r));
+            }
+        }
+    }
+    None
+}
+
+/// `p` made absolute against the working directory, `.` and `..` resolved without touching the
+/// file system (the directory may not exist yet).
+fn lexical_abs(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let base = if p.is_absolute() {
+        PathBuf::new()
+    } else {
+        std::env::current_dir().unwrap_or_default()
+    };
+    let mut out = PathBuf::new();
+    for c in base.join(p).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base` (both absolute and lexically normal).
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in p.iter().skip(common) {
+        out.push(c);
+    }
+    out
+}
+
+fn any_setting_flag(a: &BootstrapArgs) -> bool {
+    a.bucket.is_some()
+        || a.region.is_some()
+        || a.lock.is_some()
+        || a.lock_table.is_some()
+        || a.encryption.is_some()
+        || a.kms_key_arn.is_some()
+        || a.key.is_some()
+        || !a.tags.is_empty()
+}
+
+/// Every setting flag given must say what the config says; exit 2 naming both values otherwise.
+fn flags_agree_with_config(
+    a: &BootstrapArgs,
+    cfg: &LoadedConfig,
+    project: &Project,
+    config: &Path,
+) -> Result<()> {
+    use crate::model::StoreEncryption;
+    let s = &cfg.file.state;
+    let at = |span: Option<std::ops::Range<usize>>| {
+        span.map_or_else(String::new, |sp| {
+            format!(" (line {})", cfg.line_of(sp.start))
+        })
+    };
+    let mut clashes: Vec<String> = Vec::new();
+    let mut check =
+        |flag: &str, given: Option<String>, field: &str, value: String, line: String| {
+            if let Some(g) = given {
+                if g != value {
+                    clashes.push(format!(
+                        "{flag} {} but {field} = {}{line} in {}",
+                        shell_quote(&g),
+                        toml_str(&value),
+                        config.display()
+                    ));
+                }
+            }
+        };
+    check(
+        "--bucket",
+        a.bucket.clone(),
+        "state.bucket",
+        project.store.bucket.clone(),
+        at(Some(s.bucket.span())),
+    );
+    check(
+        "--region",
+        a.region.clone(),
+        "state.region",
+        project.store.region.clone(),
+        at(Some(s.region.span())),
+    );
+    check(
+        "--lock",
+        a.lock.map(|l| l.as_str().to_string()),
+        "state.lock",
+        project.lock.mode.as_str().to_string(),
+        String::new(),
+    );
+    check(
+        "--lock-table",
+        a.lock_table.clone(),
+        "state.lock_table",
+        project
+            .lock
+            .table
+            .clone()
+            .unwrap_or_else(|| "(none: lock = \"s3\")".into()),
+        at(s.lock_table.as_ref().map(|t| t.span())),
+    );
+    let enc = match project.store.encryption {
+        StoreEncryption::Aes256 => "aes256",
+        _ => "kms",
+    };
+    check(
+        "--encryption",
+        a.encryption.map(|e| match e {
+            Encryption::Kms => "kms".to_string(),
+            Encryption::Aes256 => "aes256".to_string(),
+        }),
+        "state.encryption",
+        enc.to_string(),
+        String::new(),
+    );
+    let arn = match &project.store.encryption {
+        StoreEncryption::ExistingKey { arn } => arn.clone(),
+        _ => "(none: the module creates a key)".into(),
+    };
+    check(
+        "--kms-key-arn",
+        a.kms_key_arn.clone(),
+        "state.kms_key_arn",
+        arn,
+        at(s.kms_key_arn.as_ref().map(|t| t.span())),
+    );
+    check(
+        "--key",
+        a.key.clone(),
+        "state.bootstrap_key",
+        project.bootstrap.key.clone(),
+        at(s.bootstrap_key.as_ref().map(|t| t.span())),
+    );
+    if !a.tags.is_empty() {
+        let given: std::collections::BTreeMap<String, String> = parse_tags(&a.tags)?
+            .into_iter()
+            .map(|(k, v)| (k.value, v.value))
+            .collect();
+        if given != project.store.tags {
+            let show = |m: &std::collections::BTreeMap<String, String>| {
+                let inner: Vec<String> = m
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+                    .collect();
+                format!("{{ {} }}", inner.join(", "))
+            };
+            clashes.push(format!(
+                "--tag gives {} but state.tags = {}{} in {}",
+                show(&given),
+                show(&project.store.tags),
+                at(s.tags.as_ref().map(|t| t.span())),
+                config.display()
+            ));
+        }
+    }
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the flags disagree with {config} about the module it describes ({dir}/):\n  {}\nEither drop the flags to use {config} as it is (`tfboot bootstrap{cfgflag}`), change {config}, or write a separate module with --out DIR",
+        clashes.join("\n  "),
+        config = config.display(),
+        dir = cfg.base_dir().join(&project.bootstrap.dir).display(),
+        cfgflag = if config == Path::new(DEFAULT_FILE) {
+            String::new()
+        } else {
+            format!(" --config {}", shell_quote(&config.to_string_lossy()))
+        }
+    )))
 }
 
 fn describe_lock(project: &Project) -> String {
@@ -684,39 +968,86 @@ fn execute_and_report(plan: &Plan, ui: Ui, out: &mut dyn Write) -> Result<Summar
 }
 
 fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
-    let cfg = LoadedConfig::load(&a.config)?;
+    let config = crate::config::locate(a.config.as_deref())?;
+    let cfg = LoadedConfig::load(&config)?;
     let project = ProjectInput::from_config(&cfg).build()?;
     let root = cfg.base_dir();
     let templates = load_templates(a.templates.as_deref(), Some(&cfg))?;
     let generation =
         generate::plan_all(&root, &project, README_APPLY_COMMAND, a.force, &templates)?;
     let plan = &generation.plan;
+    let json = a.format == OutputFormat::Json;
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
-    let print_stale = |out: &mut dyn Write| -> Result<()> {
-        for f in &generation.stale {
-            w(out, format!(
-                "stale: {f} (tfboot generated it for an environment or root no longer in {}; delete it if that is gone)",
-                a.config.display()
-            ))?;
-        }
-        Ok(())
-    };
-    if a.diff {
-        crate::progress::finish();
-        print_diffs(plan, out)?;
+    if a.config.is_none() && config != Path::new(DEFAULT_FILE) && !ui.quiet && !json {
+        w(out, format!("tfboot: using {}", config.display()))?;
     }
-    if a.check {
+    // `--diff` is a preview: it never writes.
+    let check = a.check || a.diff;
+    let reinit = crate::reinit::needed(&root, plan, "terraform");
+    if check {
         crate::progress::finish();
-        print_stale(out)?;
-        let code = check_report(plan, ui, out)?;
-        return Ok(if generation.stale.is_empty() { code } else { 1 });
+        if json {
+            return generate_json(out, plan, &generation, &[], &reinit, true);
+        }
+        if a.diff {
+            print_diffs(plan, out)?;
+        }
+        print_stale(
+            out,
+            &generation.stale,
+            &config,
+            "`tfboot generate --prune` deletes it",
+        )?;
+        return check_report(plan, &generation.stale, ui, out);
     }
     let timer = generate::PhaseTimer::new();
-    // Erases the progress indicator before it prints (the writes are the last phase it shows).
-    execute_and_report(plan, ui, out)?;
+    if json {
+        if !plan.refused().is_empty() {
+            crate::progress::finish();
+            generate_json(out, plan, &generation, &[], &reinit, false)?;
+            return Err(Error::Refused(plan.refused()));
+        }
+        plan.execute()?;
+        crate::progress::finish();
+    } else {
+        // Erases the progress indicator before it prints (the writes are the last phase it shows).
+        execute_and_report(plan, ui, out)?;
+    }
     timer.mark("write");
-    print_stale(out)?;
+    let deleted = if a.prune {
+        generate::prune(&root, &generation.stale)?
+    } else {
+        Vec::new()
+    };
+    if json {
+        return generate_json(out, plan, &generation, &deleted, &reinit, false);
+    }
+    for d in &deleted {
+        w(out, format!("deleted   {d}"))?;
+    }
+    let remaining: Vec<generate::StaleFile> = generation
+        .stale
+        .iter()
+        .filter(|f| !deleted.contains(&f.path))
+        .cloned()
+        .collect();
+    print_stale(
+        out,
+        &remaining,
+        &config,
+        "`tfboot generate --prune` deletes it",
+    )?;
+    for f in generation
+        .stale
+        .iter()
+        .filter(|f| deleted.contains(&f.path))
+    {
+        if let Some(why) = f.retire {
+            w(out, format!("warning: deleted {}: {why}", f.path))?;
+        }
+    }
+    print_reinit(out, &reinit)?;
     if ui.quiet {
         return Ok(0);
     }
@@ -729,13 +1060,154 @@ fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
             ),
         )?;
     }
-    print_next_steps(
-        out,
-        &project,
-        &root.join(&project.bootstrap.dir),
-        &config_apply_command(&a.config),
-    )?;
+    let bootstrap_dir = dir_display(&project.bootstrap.dir);
+    if !reinit.iter().any(|r| r.dir == bootstrap_dir) {
+        print_next_steps(
+            out,
+            &project,
+            &root.join(&project.bootstrap.dir),
+            &config_apply_command(&config),
+        )?;
+    }
     Ok(0)
+}
+
+fn dir_display(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}
+
+/// `--format` of `generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `generate --format json`: what changed (or would), what is stale, which roots need `init`.
+fn generate_json(
+    out: &mut dyn Write,
+    plan: &Plan,
+    generation: &generate::Generation,
+    deleted: &[String],
+    reinit: &[crate::reinit::Reinit],
+    check: bool,
+) -> Result<i32> {
+    use serde_json::json;
+    let files: Vec<serde_json::Value> = plan
+        .files
+        .iter()
+        .map(|f| {
+            let action = match f.action {
+                Action::Create => "create",
+                Action::Update => "update",
+                Action::Unchanged => "unchanged",
+                Action::Overwrite(_) => "overwrite",
+                Action::Refuse(Provenance::Foreign) => "refused-not-generated",
+                Action::Refuse(_) => "refused-edited",
+            };
+            json!({ "path": f.display.to_string_lossy().replace('\\', "/"), "action": action })
+        })
+        .collect();
+    let stale: Vec<serde_json::Value> = generation
+        .stale
+        .iter()
+        .map(|f| {
+            json!({
+                "path": f.path,
+                "edited": f.edited,
+                "deleted": deleted.contains(&f.path),
+                "retire": f.retire,
+            })
+        })
+        .collect();
+    let drift = plan
+        .files
+        .iter()
+        .filter(|f| f.action != Action::Unchanged)
+        .count();
+    let remaining_stale = generation
+        .stale
+        .iter()
+        .filter(|f| !deleted.contains(&f.path))
+        .count();
+    let refused = !plan.refused().is_empty();
+    let ok = if check {
+        drift == 0 && remaining_stale == 0
+    } else {
+        !refused
+    };
+    let doc = json!({
+        "check": check,
+        "ok": ok,
+        "files": files,
+        "stale": stale,
+        "reinit": reinit,
+        "discovered": generation.discovered,
+    });
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    writeln!(out, "{text}").map_err(|e| Error::io("stdout", e))?;
+    Ok(i32::from(!ok))
+}
+
+fn print_stale(
+    out: &mut dyn Write,
+    stale: &[generate::StaleFile],
+    config: &Path,
+    prune_hint: &str,
+) -> Result<()> {
+    for f in stale {
+        let what = if f.edited {
+            "edited since, so `--prune` leaves it: delete it by hand if that is what you want"
+                .to_string()
+        } else {
+            prune_hint.to_string()
+        };
+        writeln!(
+            out,
+            "stale: {} (tfboot generated it earlier; {} no longer produces it; {what})",
+            f.path,
+            config.display()
+        )
+        .map_err(|e| Error::io("stdout", e))?;
+        if let Some(why) = f.retire {
+            writeln!(out, "  careful: {why}").map_err(|e| Error::io("stdout", e))?;
+        }
+    }
+    Ok(())
+}
+
+fn print_reinit(out: &mut dyn Write, reinit: &[crate::reinit::Reinit]) -> Result<()> {
+    if reinit.is_empty() {
+        return Ok(());
+    }
+    let w =
+        |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    w(
+        out,
+        format!(
+            "tfboot: the backend settings of {} root(s) changed; until each runs `init` again, terraform stops with \"Backend initialization required\":",
+            reinit.len()
+        ),
+    )?;
+    for r in reinit {
+        w(
+            out,
+            format!(
+                "  cd {} && {}   # {} changed: {}",
+                shell_quote(&r.dir),
+                r.command,
+                r.changed.join(", "),
+                r.reason
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// Templates from `--templates DIR`, else from `templates` in the config file, else the built-ins.
@@ -827,7 +1299,12 @@ fn config_apply_command(config: &Path) -> String {
     cmd
 }
 
-fn check_report(plan: &Plan, ui: Ui, out: &mut dyn Write) -> Result<i32> {
+fn check_report(
+    plan: &Plan,
+    stale: &[generate::StaleFile],
+    ui: Ui,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let mut drift = 0;
     for f in &plan.files {
         let what = match f.action {
@@ -842,21 +1319,23 @@ fn check_report(plan: &Plan, ui: Ui, out: &mut dyn Write) -> Result<i32> {
         drift += 1;
         writeln!(out, "{what}: {}", f.display.display()).map_err(|e| Error::io("stdout", e))?;
     }
+    let failing = drift > 0 || !stale.is_empty();
     if ui.quiet {
-        return Ok(i32::from(drift > 0));
+        return Ok(i32::from(failing));
     }
-    if drift == 0 {
-        writeln!(out, "tfboot: all {} files are up to date", plan.files.len())
-            .map_err(|e| Error::io("stdout", e))?;
-        Ok(0)
-    } else {
-        writeln!(
-            out,
-            "tfboot: {drift} file(s) differ from tfboot.toml; run `tfboot generate`"
-        )
-        .map_err(|e| Error::io("stdout", e))?;
-        Ok(1)
-    }
+    let line = match (drift, stale.len()) {
+        (0, 0) => format!("tfboot: all {} files are up to date", plan.files.len()),
+        (0, n) => format!(
+            "tfboot: the {} generated files are up to date, but {n} stale file(s) remain that the config no longer produces; `tfboot generate --prune` deletes them",
+            plan.files.len()
+        ),
+        (d, 0) => format!("tfboot: {d} file(s) differ from the config; run `tfboot generate`"),
+        (d, n) => format!(
+            "tfboot: {d} file(s) differ from the config and {n} stale file(s) remain; run `tfboot generate --prune`"
+        ),
+    };
+    writeln!(out, "{line}").map_err(|e| Error::io("stdout", e))?;
+    Ok(i32::from(failing))
 }
 
 fn print_diffs(plan: &Plan, out: &mut dyn Write) -> Result<()> {

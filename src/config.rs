@@ -100,6 +100,55 @@ pub struct DiscoverSection {
     pub exclude: Vec<Spanned<String>>,
 }
 
+/// The config file to use: `--config` as given (it must be a file), else `tfboot.toml` in the
+/// working directory or the nearest parent directory that has one, up to the repository root (the
+/// first directory with a `.git`), like cargo finds `Cargo.toml`. The path returned is relative
+/// to the working directory when the file was found by searching.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        if p.is_dir() {
+            return Err(Error::Usage(format!(
+                "--config {} is a directory; name the file (e.g. --config {})",
+                p.display(),
+                p.join(DEFAULT_FILE).display()
+            )));
+        }
+        if !p.exists() {
+            return Err(Error::Usage(format!(
+                "config file {} does not exist; `tfboot init --config {}` writes one",
+                p.display(),
+                p.display()
+            )));
+        }
+        return Ok(p.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let mut dir = cwd.as_path();
+    let mut rel = PathBuf::new();
+    loop {
+        if dir.join(DEFAULT_FILE).is_file() {
+            return Ok(rel.join(DEFAULT_FILE));
+        }
+        if dir.join(".git").exists() {
+            return Err(Error::Usage(format!(
+                "no {DEFAULT_FILE} in this directory or any parent up to the repository root ({}); `tfboot init` writes one (or pass --config FILE)",
+                dir.display()
+            )));
+        }
+        match dir.parent() {
+            Some(p) => {
+                dir = p;
+                rel.push("..");
+            }
+            None => {
+                return Err(Error::Usage(format!(
+                    "no {DEFAULT_FILE} in this directory or any parent; `tfboot init` writes one (or pass --config FILE)"
+                )))
+            }
+        }
+    }
+}
+
 /// A config file together with where it came from, so validation errors can point at lines.
 pub struct LoadedConfig {
     pub path: PathBuf,

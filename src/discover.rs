@@ -21,8 +21,11 @@ pub struct TreeScan {
     pub child_modules: BTreeSet<String>,
     /// Directory → `file:line` of each `backend` / `cloud` block outside tfboot-generated files.
     pub foreign_backends: BTreeMap<String, Vec<String>>,
-    /// Backend files (`backend.tf`, `*.tfbackend`) that carry tfboot's marker.
-    pub generated_backend_files: BTreeSet<String>,
+    /// Terraform files (`*.tf`, `*.tfbackend`) that carry tfboot's marker.
+    pub generated_files: BTreeSet<String>,
+    /// Directories below the base that hold a `tfboot.toml` of their own: another project, whose
+    /// generated files are not this one's business.
+    pub nested_projects: BTreeSet<String>,
 }
 
 fn rel(base: &Path, p: &Path) -> String {
@@ -52,7 +55,7 @@ struct FileFacts {
     dir: String,
     children: Vec<String>,
     backends: Vec<String>,
-    generated_backend: bool,
+    generated: bool,
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
@@ -75,7 +78,7 @@ fn facts(base: &Path, path: &Path) -> Result<FileFacts> {
         dir: dir.clone(),
         children: Vec::new(),
         backends: Vec::new(),
-        generated_backend: generated && (name == "backend.tf" || name.ends_with(".tfbackend")),
+        generated,
     };
     // tfboot's own files hold no module calls and no foreign backend: no need to parse them.
     if name.ends_with(".tfbackend") || generated {
@@ -217,9 +220,13 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
     };
     let timer = crate::generate::PhaseTimer::new();
     crate::progress::phase("finding Terraform files", None);
-    let files = walk(root, |name| {
-        name.ends_with(".tf") || name.ends_with(".tfbackend")
+    let all = walk(root, |name| {
+        name.ends_with(".tf") || name.ends_with(".tfbackend") || name == crate::config::DEFAULT_FILE
     })?;
+    let (configs, files): (Vec<PathBuf>, Vec<PathBuf>) = all.into_iter().partition(|p| {
+        p.file_name()
+            .is_some_and(|n| n == crate::config::DEFAULT_FILE)
+    });
     timer.mark("walk");
     crate::progress::phase("reading and parsing", Some(files.len()));
     let jobs: Vec<(PathBuf, PathBuf)> = files
@@ -243,6 +250,12 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
     .collect::<Result<_>>()?;
     timer.mark("parse");
     let mut scan = TreeScan::default();
+    for c in &configs {
+        let r = rel(root, c);
+        if let Some((dir, _)) = r.rsplit_once('/') {
+            scan.nested_projects.insert(dir.to_string());
+        }
+    }
     for (f, path) in facts.into_iter().zip(&files) {
         let is_tf = path.extension().is_some_and(|e| e == "tf");
         if is_tf {
@@ -255,8 +268,8 @@ pub fn scan(base: &Path) -> Result<TreeScan> {
                 .or_default()
                 .extend(f.backends);
         }
-        if f.generated_backend {
-            scan.generated_backend_files.insert(rel(root, path));
+        if f.generated {
+            scan.generated_files.insert(rel(root, path));
         }
     }
     Ok(scan)

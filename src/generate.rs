@@ -29,28 +29,106 @@ fn bootstrap_files(
     Ok(files)
 }
 
-/// Plan the bootstrap module of `project` under `root` (what `tfboot bootstrap` writes).
+/// Plan the bootstrap module of `project` under `root` (what `tfboot bootstrap` writes), and find
+/// the files tfboot generated into that directory earlier that it no longer writes.
 pub fn plan_bootstrap(
     root: &Path,
     project: &Project,
     apply_command: &str,
     force: bool,
     templates: &Templates,
-) -> Result<Plan> {
-    Plan::new(
-        root,
-        &bootstrap_files(root, project, apply_command, templates)?,
-        force,
-    )
+) -> Result<Generation> {
+    let files = bootstrap_files(root, project, apply_command, templates)?;
+    let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
+    let module_dir = root.join(&project.bootstrap.dir);
+    let mut candidates = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&module_dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !crate::discover::is_config_file(&name, false) || !e.path().is_file() {
+                continue;
+            }
+            let rel = dir_string(&project.bootstrap.dir.join(&name));
+            if !planned.contains(&rel) {
+                candidates.push(rel);
+            }
+        }
+    }
+    candidates.sort();
+    Ok(Generation {
+        plan: Plan::new(root, &files, force)?,
+        stale: stale_files(root, candidates.iter()),
+        discovered: 0,
+    })
 }
 
 /// Everything `tfboot generate` writes, and what it found that it no longer writes.
 pub struct Generation {
     pub plan: Plan,
-    /// Backend files tfboot generated earlier that nothing in the config produces any more.
-    pub stale: Vec<String>,
+    /// Files tfboot generated earlier that nothing in the config produces any more.
+    pub stale: Vec<StaleFile>,
     /// How many root modules `[discover]` found.
     pub discovered: usize,
+}
+
+/// A file tfboot generated earlier that the current settings no longer produce (an env or root
+/// that is gone, `dynamodb.tf` after `lock = "s3"`, `kms.tf` after `encryption = "aes256"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleFile {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    /// Edited since tfboot wrote it: reported, never deleted by `--prune`.
+    pub edited: bool,
+    /// For a file whose resources hold or guard state (the lock table, the KMS key): how to retire
+    /// them safely, since deleting the file makes the next apply destroy them.
+    pub retire: Option<&'static str>,
+}
+
+/// Retiring the lock table: what deleting `dynamodb.tf` means, and the safe order.
+pub const RETIRE_TABLE: &str = "it declares the DynamoDB lock table. Deleting the file makes the next `terraform apply` of the module try to destroy the table (deletion_protection_enabled = true makes AWS refuse). Retire it in this order: run `terraform init -reconfigure` in every root so none uses the table any more, then either keep the table but drop it from the module (replace the file with `removed { from = aws_dynamodb_table.lock  lifecycle { destroy = false } }`, Terraform >= 1.7) or delete it (set deletion_protection_enabled = false and remove prevent_destroy, apply, then delete the file and apply)";
+
+/// Retiring the KMS key: state written before the switch can only be read with it.
+pub const RETIRE_KEY: &str = "it declares the KMS key that encrypts the state written so far: every state object and the lock table stay encrypted with it until rewritten, and cannot be read without it. Deleting the file makes the next `terraform apply` schedule the key for deletion (deletion_window_in_days = 30; `aws kms cancel-key-deletion` undoes it within the window). Keep the key until every root has written its state again, or keep it for good by replacing the file with `removed` blocks (`from = aws_kms_key.state` and `from = aws_kms_alias.state`, `lifecycle { destroy = false }`, Terraform >= 1.7)";
+
+fn stale_files<'a>(root: &Path, candidates: impl Iterator<Item = &'a String>) -> Vec<StaleFile> {
+    candidates
+        .filter_map(|rel| {
+            let text = std::fs::read_to_string(root.join(rel)).ok()?;
+            let edited = match crate::write::provenance(&text) {
+                crate::write::Provenance::Foreign => return None,
+                crate::write::Provenance::Edited => true,
+                crate::write::Provenance::Generated => false,
+            };
+            let retire = if text.contains("resource \"aws_kms_key\"") {
+                Some(RETIRE_KEY)
+            } else if text.contains("resource \"aws_dynamodb_table\"") {
+                Some(RETIRE_TABLE)
+            } else {
+                None
+            };
+            Some(StaleFile {
+                path: rel.clone(),
+                edited,
+                retire,
+            })
+        })
+        .collect()
+}
+
+/// Delete the stale files that tfboot generated and nobody edited; edited ones stay.
+pub fn prune(root: &Path, stale: &[StaleFile]) -> Result<Vec<String>> {
+    let mut deleted = Vec::new();
+    for f in stale.iter().filter(|f| !f.edited) {
+        let p = root.join(&f.path);
+        // Checked again right before: only a file that still carries an unedited marker goes.
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        if crate::write::provenance(&text) != crate::write::Provenance::Generated {
+            continue;
+        }
+        std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+        deleted.push(f.path.clone());
+    }
+    Ok(deleted)
 }
 
 fn dir_string(p: &Path) -> String {
@@ -220,12 +298,14 @@ pub fn plan_all(
     )?);
     timer.mark("render");
     let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
-    let stale = scan
-        .generated_backend_files
-        .iter()
-        .filter(|f| !planned.contains(*f))
-        .cloned()
-        .collect();
+    let candidates = scan.generated_files.iter().filter(|f| {
+        !planned.contains(*f)
+            && !scan
+                .nested_projects
+                .iter()
+                .any(|p| f.starts_with(&format!("{p}/")))
+    });
+    let stale = stale_files(root, candidates);
     let plan = Plan::new(root, &files, force)?;
     timer.mark("compare with disk");
     Ok(Generation {

@@ -28,6 +28,7 @@ pub mod generate;
 pub mod hclfmt;
 pub mod model;
 pub mod progress;
+pub mod reinit;
 pub mod render;
 pub mod templates;
 pub mod validate;

@@ -13,6 +13,7 @@ mod examples;
 mod fmt;
 mod generate;
 mod hardening;
+mod lifecycle;
 mod properties;
 mod render;
 mod templates;

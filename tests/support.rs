@@ -82,9 +82,18 @@ impl Sandbox {
         self.run_env(args, &[])
     }
 
+    /// Run in a subdirectory of the sandbox.
+    pub fn run_in(&self, rel: &str, args: &[&str]) -> Run {
+        self.run_at(&self.join(rel), args, &[])
+    }
+
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_at(self.path(), args, env)
+    }
+
+    fn run_at(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = assert_cmd::Command::cargo_bin("tfboot").expect("binary");
-        cmd.current_dir(self.path())
+        cmd.current_dir(dir)
             .args(args)
             .env_remove("TFBOOT_TERRAFORM");
         for (k, v) in env {

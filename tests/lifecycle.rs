@@ -1,0 +1,347 @@
+//! Life after the first run: mode changes leave no live file behind, flags never silently fight
+//! the config, and every root whose backend changed is told which `terraform init` it needs.
+
+use crate::support::Sandbox;
+
+const CONFIG: &str = r#"[state]
+bucket = "acme-tfstate"
+region = "eu-west-1"
+tags   = { team = "platform" }
+
+[[env]]
+name = "dev"
+
+[[env]]
+name = "prod"
+"#;
+
+fn project() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write("tfboot.toml", CONFIG);
+    sb.run(&["generate"]).ok();
+    sb
+}
+
+fn set_config(sb: &Sandbox, extra_state: &str) {
+    sb.write(
+        "tfboot.toml",
+        &CONFIG.replace(
+            "region = \"eu-west-1\"\n",
+            &format!("region = \"eu-west-1\"\n{extra_state}"),
+        ),
+    );
+}
+
+#[test]
+fn switching_lock_and_encryption_reports_the_files_left_behind() {
+    let sb = project();
+    assert!(sb.join("bootstrap/dynamodb.tf").exists());
+    assert!(sb.join("bootstrap/kms.tf").exists());
+    set_config(&sb, "lock = \"s3\"\nencryption = \"aes256\"\n");
+
+    let r = sb.run(&["generate", "--check"]).code(1);
+    assert!(
+        r.stdout.contains("stale: bootstrap/dynamodb.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("stale: bootstrap/kms.tf"), "{}", r.stdout);
+    assert!(!r.stdout.contains("up to date\n"), "{}", r.stdout);
+
+    let r = sb.run(&["generate"]).ok();
+    // Written, not deleted: an apply would still create the table and the key, so say so.
+    assert!(sb.join("bootstrap/dynamodb.tf").exists());
+    assert!(
+        r.stdout.contains("stale: bootstrap/dynamodb.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("deletion_protection_enabled"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("removed { from = aws_dynamodb_table.lock"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("deletion_window_in_days = 30"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("`tfboot generate --prune` deletes it"),
+        "{}",
+        r.stdout
+    );
+
+    // Only stale files left: --check still fails, and does not claim all is well.
+    let r = sb.run(&["generate", "--check"]).code(1);
+    assert!(
+        r.stdout.contains("up to date, but 2 stale file(s) remain"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("tfboot: all"), "{}", r.stdout);
+
+    let r = sb.run(&["generate", "--prune"]).ok();
+    assert!(
+        r.stdout.contains("deleted   bootstrap/dynamodb.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("deleted   bootstrap/kms.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("warning: deleted bootstrap/kms.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(!sb.join("bootstrap/dynamodb.tf").exists());
+    assert!(!sb.join("bootstrap/kms.tf").exists());
+    let r = sb.run(&["generate", "--check"]).ok();
+    assert!(
+        r.stdout.starts_with("tfboot: all 9 files are up to date"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn prune_never_deletes_edited_or_foreign_files() {
+    let sb = project();
+    // Edited since tfboot wrote it: stale, reported, kept.
+    let kms = sb
+        .read("bootstrap/kms.tf")
+        .replace("rotation", "rotation (edited)");
+    sb.write("bootstrap/kms.tf", &kms);
+    // Hand-written: not tfboot's business at all.
+    sb.write("bootstrap/extra.tf", "# mine\n");
+    sb.write("envs/dev/main.tf", "# mine\n");
+    set_config(&sb, "encryption = \"aes256\"\n");
+    let r = sb.run(&["generate", "--prune"]).ok();
+    assert!(r.stdout.contains("stale: bootstrap/kms.tf"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("edited since, so `--prune` leaves it"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(sb.read("bootstrap/kms.tf"), kms);
+    assert_eq!(sb.read("bootstrap/extra.tf"), "# mine\n");
+    assert!(!r.stdout.contains("extra.tf"), "{}", r.stdout);
+    assert!(!r.stdout.contains("deleted"), "{}", r.stdout);
+}
+
+#[test]
+fn removed_env_backend_is_pruned_but_another_projects_files_are_not_stale() {
+    let sb = project();
+    // A nested project with its own tfboot.toml generates into its own tree.
+    sb.write(
+        "team-b/tfboot.toml",
+        &CONFIG.replace("acme-tfstate", "teamb-tfstate"),
+    );
+    let r = sb.run_in("team-b", &["generate"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    sb.write(
+        "tfboot.toml",
+        &CONFIG.replace("\n[[env]]\nname = \"prod\"\n", ""),
+    );
+    let r = sb.run(&["generate", "--prune"]).ok();
+    assert!(
+        r.stdout.contains("deleted   envs/prod/backend.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("team-b"), "{}", r.stdout);
+    assert!(sb.join("team-b/envs/prod/backend.tf").exists());
+}
+
+#[test]
+fn bootstrap_from_flags_reports_and_prunes_stale_files() {
+    let sb = Sandbox::new();
+    let base = [
+        "bootstrap",
+        "--bucket",
+        "acme-tfstate",
+        "--region",
+        "eu-west-1",
+    ];
+    sb.run(&base).ok();
+    let mut s3 = base.to_vec();
+    s3.extend(["--lock", "s3"]);
+    let r = sb.run(&s3).ok();
+    assert!(
+        r.stdout.contains("stale: bootstrap/dynamodb.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("--prune deletes it"), "{}", r.stdout);
+    // --apply refuses to run terraform on a module that still declares the table.
+    let mut apply = s3.clone();
+    apply.extend(["--apply", "--terraform", "no-such-terraform-binary"]);
+    sb.run(&apply)
+        .code(1)
+        .stderr_has("stale file(s) in bootstrap declare resources");
+    s3.push("--prune");
+    let r = sb.run(&s3).ok();
+    assert!(
+        r.stdout.contains("deleted   bootstrap/dynamodb.tf"),
+        "{}",
+        r.stdout
+    );
+    assert!(!sb.join("bootstrap/dynamodb.tf").exists());
+}
+
+#[test]
+fn flags_that_disagree_with_the_config_are_exit_2_naming_both() {
+    let sb = project();
+    let before = sb.files("bootstrap");
+    let r = sb
+        .run(&[
+            "bootstrap",
+            "--bucket",
+            "other-tfstate",
+            "--region",
+            "eu-west-1",
+        ])
+        .code(2);
+    assert!(
+        r.stderr.contains(
+            "--bucket other-tfstate but state.bucket = \"acme-tfstate\" (line 2) in tfboot.toml"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("drop the flags"), "{}", r.stderr);
+    assert!(r.stderr.contains("--out DIR"), "{}", r.stderr);
+    assert_eq!(sb.files("bootstrap"), before, "nothing written");
+
+    // A tag set that is not the config's is a disagreement too (the reported bug: tags lost).
+    sb.run(&[
+        "bootstrap",
+        "--bucket",
+        "acme-tfstate",
+        "--region",
+        "eu-west-1",
+        "--tag",
+        "team=other",
+    ])
+    .code(2)
+    .stderr_has("--tag gives { team = \"other\" } but state.tags = { team = \"platform\" }");
+    assert_eq!(sb.files("bootstrap"), before, "nothing written");
+}
+
+#[test]
+fn flags_that_agree_with_the_config_keep_its_settings() {
+    let sb = project();
+    let before = sb.files("bootstrap");
+    let r = sb
+        .run(&[
+            "bootstrap",
+            "--bucket",
+            "acme-tfstate",
+            "--region",
+            "eu-west-1",
+        ])
+        .ok();
+    assert!(r.stdout.contains("0 created, 0 updated"), "{}", r.stdout);
+    assert_eq!(sb.files("bootstrap"), before, "tags and all kept");
+    // Elsewhere, flags are on their own.
+    sb.run(&[
+        "bootstrap",
+        "--bucket",
+        "other-tfstate",
+        "--region",
+        "eu-west-1",
+        "--out",
+        "other-bootstrap",
+    ])
+    .ok();
+    assert!(sb.read("other-bootstrap/s3.tf").contains("other-tfstate"));
+    assert_eq!(sb.files("bootstrap"), before);
+}
+
+#[test]
+fn changed_backend_settings_name_the_init_each_root_needs() {
+    let sb = project();
+    // The bootstrap module counts once it is bootstrapped (its override is gone).
+    std::fs::remove_file(sb.join("bootstrap/bootstrap_override.tf")).unwrap();
+    set_config(&sb, "lock = \"both\"\n");
+    let r = sb.run(&["generate"]).ok();
+    for dir in ["bootstrap", "envs/dev", "envs/prod"] {
+        let line = format!("  cd {dir} && terraform init -reconfigure   # use_lockfile changed");
+        assert!(r.stdout.contains(&line), "lacks {line:?}:\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("terraform plan"), "{}", r.stdout);
+
+    // A new key moves the state: -migrate-state.
+    sb.write(
+        "tfboot.toml",
+        &CONFIG.replace(
+            "name = \"prod\"\n",
+            "name = \"prod\"\nkey = \"prod/app.tfstate\"\n",
+        ),
+    );
+    let r = sb.run(&["generate", "--format", "json"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let reinit = doc["reinit"].as_array().unwrap();
+    let prod = reinit
+        .iter()
+        .find(|x| x["dir"] == "envs/prod")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(prod["mode"], "migrate-state");
+    assert_eq!(prod["command"], "terraform init -migrate-state");
+    assert!(prod["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "key"));
+    let dev = reinit.iter().find(|x| x["dir"] == "envs/dev").unwrap();
+    assert_eq!(dev["mode"], "reconfigure");
+    // Nothing changed on a rerun: nothing to re-initialise.
+    let r = sb.run(&["generate", "--format", "json"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(doc["reinit"].as_array().unwrap().len(), 0);
+    assert_eq!(doc["ok"], true);
+}
+
+#[test]
+fn diff_is_a_preview_that_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.write("tfboot.toml", CONFIG);
+    let r = sb.run(&["generate", "--diff"]).code(1);
+    assert!(r.stdout.contains("+++ b/bootstrap/s3.tf"), "{}", r.stdout);
+    assert!(!sb.join("bootstrap").exists(), "--diff wrote files");
+}
+
+#[test]
+fn generate_finds_the_config_in_a_parent_directory_up_to_the_repository_root() {
+    let sb = Sandbox::new();
+    sb.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+    sb.write("repo/tfboot.toml", CONFIG);
+    sb.write("repo/envs/dev/main.tf", "# app\n");
+    let r = sb.run_in("repo/envs/dev", &["generate"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("using ../../tfboot.toml"), "{}", r.stdout);
+    assert!(sb.join("repo/bootstrap/s3.tf").exists());
+    assert!(sb.join("repo/envs/dev/backend.tf").exists());
+
+    // Not beyond the repository root.
+    sb.write("tfboot.toml", CONFIG);
+    sb.write("repo2/.git/HEAD", "ref: refs/heads/main\n");
+    sb.write("repo2/app/main.tf", "# app\n");
+    let r = sb.run_in("repo2/app", &["generate"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("up to the repository root"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("tfboot init"), "{}", r.stderr);
+}
