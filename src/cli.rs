@@ -55,15 +55,18 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the built-in templates, or export them to start overrides from (--templates DIR).
     Templates(TemplatesArgs),
-    /// Print the JSON Schema of tfboot.toml.
+    /// Print the JSON Schema of tfboot.toml (example: `tfboot schema > tfboot.schema.json`).
     Schema,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff).
+    /// Print the manual page (roff; example: `tfboot man | man -l -`).
     Man,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tfboot templates                          # list the built-in templates\n  tfboot templates env/backend.tf.tera      # print one\n  tfboot templates --export tpl             # write them all to tpl/ to start overrides from"
+)]
 pub struct TemplatesArgs {
     /// Print this built-in template (e.g. env/backend.tf.tera).
     #[arg(conflicts_with = "export")]
@@ -77,6 +80,9 @@ pub struct TemplatesArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  tfboot completions bash > ~/.local/share/bash-completion/completions/tfboot"
+)]
 pub struct CompletionsArgs {
     /// bash, zsh, fish, powershell or elvish.
     #[arg(value_enum)]
@@ -84,29 +90,39 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tfboot check                             # every root module under the working directory\n  tfboot check live/ --format sarif > tfboot.sarif\n  tfboot check --deny-warnings             # CI: warnings fail too\nExit codes: 0 no errors, 1 errors (or warnings with --deny-warnings), 2 bad input"
+)]
 pub struct CheckArgs {
-    /// Directories to walk, or files whose directory (module) to check. Default: `.`
+    /// Directories to walk, or files whose directory (module) to check [default: .]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = crate::check::report::Format::Text)]
     pub format: crate::check::report::Format,
-    /// Exit 1 on warnings too.
+    /// Exit 1 on warnings too (info findings never change the exit code).
     #[arg(long)]
     pub deny_warnings: bool,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tfboot explain                    # every topic and rule, one line each\n  tfboot explain no-state-locking   # what a rule checks, why, and the fix\n  tfboot explain locking            # state lock vs dependency lock, and force-unlock"
+)]
 pub struct ExplainArgs {
     /// A rule id (e.g. no-state-locking) or a topic: locking, bootstrap, migrate-lock.
     pub rule: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # then: tfboot generate"
+)]
 pub struct InitArgs {
-    /// Project name; the bucket becomes `<name>-tfstate`. Default: the current directory's name.
+    /// Project name; the bucket becomes `<name>-tfstate` [default: the current directory's name,
+    /// lowercased, other characters as `-`].
     #[arg(long)]
     pub name: Option<String>,
-    /// Region of the state bucket. Default: AWS_REGION / AWS_DEFAULT_REGION.
+    /// Region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
     #[arg(long)]
     pub region: Option<String>,
     /// An environment to add (repeatable).
@@ -124,32 +140,35 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1                    # write bootstrap/\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1 --apply            # and run terraform\n  tfboot bootstrap --apply                                                     # from tfboot.toml\nA rerun never overwrites state in the bucket: it copies the local state only into an empty key."
+)]
 pub struct BootstrapArgs {
-    /// State bucket name. Without it, settings come from --config.
+    /// State bucket name. Without it, settings come from tfboot.toml (see --config).
     #[arg(long)]
     pub bucket: Option<String>,
-    /// Region of the state bucket.
+    /// Region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
     #[arg(long)]
     pub region: Option<String>,
-    /// State lock.
+    /// State lock [default: dynamodb].
     #[arg(long, value_enum)]
     pub lock: Option<LockMode>,
-    /// DynamoDB lock table (default `<bucket>-lock`).
+    /// DynamoDB lock table [default: <bucket>-lock].
     #[arg(long)]
     pub lock_table: Option<String>,
-    /// Bucket encryption.
+    /// Bucket encryption [default: kms, a key the module creates].
     #[arg(long, value_enum)]
     pub encryption: Option<Encryption>,
     /// Use an existing KMS key instead of creating one.
     #[arg(long)]
     pub kms_key_arn: Option<String>,
-    /// State key of the bootstrap module itself.
+    /// State key of the bootstrap module itself [default: bootstrap/terraform.tfstate].
     #[arg(long)]
     pub key: Option<String>,
     /// A tag for every resource, KEY=VALUE (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
-    /// Directory to write the module to.
+    /// Directory to write the module to [default: bootstrap].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Config file [default: tfboot.toml here, else the nearest one in a parent directory up to the
@@ -174,8 +193,8 @@ pub struct BootstrapArgs {
     /// Partial backend configuration for every `terraform init` of the S3 backend (with --apply).
     #[arg(long, value_name = "FILE", requires = "apply")]
     pub backend_config: Option<PathBuf>,
-    /// Directory of template overrides (`*.tera` named like the built-ins; see `tfboot templates`).
-    /// Default: `templates` in tfboot.toml.
+    /// Directory of template overrides (`*.tera` named like the built-ins; see `tfboot templates`)
+    /// [default: `templates` in tfboot.toml, else the built-in templates].
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     /// Terraform binary (`terraform`, `tofu`, or a path).
@@ -272,32 +291,49 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
+    if a.config.is_dir() {
+        return Err(Error::Usage(format!(
+            "--config {} is a directory; name the file to write (e.g. --config {})",
+            a.config.display(),
+            a.config.join(DEFAULT_FILE).display()
+        )));
+    }
     if a.config.exists() && !a.force {
         return Err(Error::Refused(vec![a.config.clone()]));
     }
     let name = match &a.name {
-        Some(n) => Sourced::flag("--name", n.clone()),
+        Some(n) => {
+            // A name that makes no valid bucket gets the clean-up a directory name gets, as a
+            // suggestion (a name given explicitly is never changed behind the user's back).
+            let cleaned = clean_name(n);
+            let bucket_ok = |n: &str| validate::bucket_name(&format!("{n}-tfstate")).is_ok();
+            if !bucket_ok(n) && cleaned != *n && bucket_ok(&cleaned) {
+                return Err(Error::Invalid(vec![crate::error::InvalidValue {
+                    file: None,
+                    line: None,
+                    field: "--name".into(),
+                    value: n.clone(),
+                    rule: format!(
+                        "the state bucket would be {n}-tfstate, and S3 bucket names use only lowercase letters, digits, '.' and '-'; did you mean --name {cleaned} (bucket {cleaned}-tfstate)?"
+                    ),
+                }]));
+            }
+            Sourced::flag("--name", n.clone())
+        }
         None => {
             let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
             let base = cwd
                 .file_name()
-                .map(|s| s.to_string_lossy().to_lowercase())
+                .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let cleaned: String = base
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect();
-            Sourced::flag(
-                "--name (from the directory name)",
-                cleaned.trim_matches('-'),
-            )
+            Sourced::flag("--name (from the directory name)", clean_name(&base))
         }
     };
     let region = match &a.region {
         Some(r) => Sourced::flag("--region", r.clone()),
-        None => match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
-            Ok(r) if !r.is_empty() => Sourced::flag("--region (from AWS_REGION)", r),
-            _ => {
+        None => match region_from_env() {
+            Some(r) => r,
+            None => {
                 return Err(Error::Usage(
                     "--region is required (or set AWS_REGION): the state bucket's region is written into every backend block".into(),
                 ))
@@ -379,12 +415,35 @@ fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
         schema_path.display()
     )
     .map_err(|e| Error::io("stdout", e))?;
+    let generate = if a.config == Path::new(DEFAULT_FILE) {
+        "tfboot generate".to_string()
+    } else {
+        format!(
+            "tfboot generate --config {}",
+            shell_quote(&a.config.to_string_lossy())
+        )
+    };
     writeln!(
         out,
-        "next: tfboot generate   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)"
+        "next: {generate}   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)"
     )
     .map_err(|e| Error::io("stdout", e))?;
     Ok(0)
+}
+
+/// A project name as bucket names allow it: lowercase, every other character a `-`, no `-` at
+/// either end or twice in a row (`Acme_Corp` → `acme-corp`).
+fn clean_name(n: &str) -> String {
+    let mapped: String = n
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    mapped
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The schema file `tfboot init` writes beside the config (and the repository commits).
@@ -1383,6 +1442,16 @@ fn cmd_check(a: &CheckArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     }
     for s in &result.skipped {
         eprintln!("note: skipped (unreadable): {s}");
+    }
+    if result.files_checked == 0 {
+        eprintln!(
+            "tfboot check: no Terraform files (*.tf, *.tfbackend, .terraform.lock.hcl) under {}; nothing to check (hidden and git-ignored directories are skipped)",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let diags = &result.diagnostics;
     let text = match a.format {

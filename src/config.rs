@@ -82,8 +82,10 @@ pub struct EnvSection {
     pub role_arn: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub workspace_key_prefix: Option<Spanned<String>>,
+    /// Not supported: read only to reject it with a reason (the S3 backend tags nothing, so it
+    /// would change no generated file). Not in the schema.
     #[serde(default)]
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[schemars(skip)]
     pub tags: Option<Spanned<BTreeMap<String, String>>>,
 }
 
@@ -163,6 +165,14 @@ impl LoadedConfig {
     }
 
     pub fn parse(path: &Path, source: String) -> Result<Self> {
+        // serde stops at the first unknown field; every one of them is reported at once instead.
+        let unknown = unknown_fields(&source);
+        if !unknown.is_empty() {
+            return Err(Error::Config {
+                path: path.to_path_buf(),
+                message: unknown.join(&format!("\nerror: {}: ", path.display())),
+            });
+        }
         let file: ConfigFile = toml::from_str(&source).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             message: describe_toml_error(&source, &e),
@@ -222,6 +232,118 @@ fn describe_toml_error(source: &str, e: &toml::de::Error) -> String {
     match e.span() {
         Some(span) => format!("line {}: {msg}", line_of(source, span.start)),
         None => msg.to_string(),
+    }
+}
+
+/// Fields the schema leaves out but the file may hold, to be rejected with a reason of their own
+/// (`[[env]] tags`) rather than as unknown.
+const UNLISTED_FIELDS: &[(&str, &str)] = &[("env", "tags")];
+
+/// Every key of the document that no section knows, as `line N: unknown field …` with a "did you
+/// mean" where one is close. The sections' fields come from the JSON Schema of [`ConfigFile`], so
+/// this never drifts from what serde accepts. A document that does not parse yields nothing here
+/// (serde reports the syntax error).
+fn unknown_fields(source: &str) -> Vec<String> {
+    let Ok(doc) = toml::de::DeTable::parse(source) else {
+        return Vec::new();
+    };
+    let schema = serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default();
+    let mut out = Vec::new();
+    walk_unknown(&schema, &schema, doc.get_ref(), "", source, &mut out);
+    out.sort();
+    out.into_iter().map(|(_, m)| m).collect()
+}
+
+/// Follow `$ref`, `anyOf`/`oneOf` (an `Option` is "the thing or null") to an object schema.
+fn resolve<'a>(root: &'a serde_json::Value, s: &'a serde_json::Value) -> &'a serde_json::Value {
+    if let Some(r) = s.get("$ref").and_then(|r| r.as_str()) {
+        let target = r
+            .strip_prefix("#/")
+            .map(|p| p.split('/').fold(root, |node, part| &node[part]));
+        if let Some(t) = target {
+            return resolve(root, t);
+        }
+    }
+    for combinator in ["anyOf", "oneOf"] {
+        if let Some(options) = s.get(combinator).and_then(|o| o.as_array()) {
+            if let Some(o) = options
+                .iter()
+                .find(|o| o.get("$ref").is_some() || o.get("properties").is_some())
+            {
+                return resolve(root, o);
+            }
+        }
+    }
+    s
+}
+
+fn walk_unknown(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    table: &toml::de::DeTable<'_>,
+    section: &str,
+    source: &str,
+    out: &mut Vec<(usize, String)>,
+) {
+    use toml::de::DeValue;
+    let schema = resolve(root, schema);
+    // A map (tags): any key is allowed.
+    let Some(props) = schema.get("properties").and_then(|p| p.as_object()) else {
+        return;
+    };
+    for (key, value) in table {
+        let name = key.get_ref().as_ref();
+        let Some(field_schema) = props.get(name) else {
+            if UNLISTED_FIELDS.contains(&(section, name)) {
+                continue;
+            }
+            let suggestion = props
+                .keys()
+                .map(|k| (strsim::levenshtein(k, name), k))
+                .filter(|(d, k)| {
+                    *d <= 2 || k.eq_ignore_ascii_case(name) || strsim::jaro_winkler(k, name) >= 0.85
+                })
+                .min()
+                .map(|(_, k)| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            let place = if section.is_empty() {
+                "at the top level".to_string()
+            } else if section == "env" {
+                "in [[env]]".to_string()
+            } else {
+                format!("in [{section}]")
+            };
+            let mut allowed: Vec<&str> = props.keys().map(String::as_str).collect();
+            allowed.sort_unstable();
+            let line = line_of(source, key.span().start);
+            out.push((
+                line,
+                format!(
+                    "line {line}: unknown field `{name}` {place}{suggestion} (allowed: {})",
+                    allowed.join(", ")
+                ),
+            ));
+            continue;
+        };
+        let child = if section.is_empty() {
+            name.to_string()
+        } else {
+            format!("{section}.{name}")
+        };
+        match value.get_ref() {
+            DeValue::Table(t) => walk_unknown(root, field_schema, t, &child, source, out),
+            DeValue::Array(items) => {
+                let item_schema = resolve(root, field_schema)
+                    .get("items")
+                    .unwrap_or(&serde_json::Value::Null);
+                for item in items {
+                    if let DeValue::Table(t) = item.get_ref() {
+                        walk_unknown(root, item_schema, t, &child, source, out);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 

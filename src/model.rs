@@ -181,7 +181,6 @@ pub struct EnvBackend {
     pub key: String,
     pub role_arn: Option<String>,
     pub workspace_key_prefix: Option<String>,
-    pub tags: BTreeMap<String, String>,
 }
 
 /// Everything a config describes.
@@ -253,6 +252,35 @@ impl Sourced {
             field: flag.to_string(),
             file: None,
             line: None,
+        }
+    }
+
+    /// ` at line N` (nothing for a flag), for naming where another value came from.
+    fn at(&self) -> String {
+        match self.line {
+            Some(l) => format!(" at line {l}"),
+            None => String::new(),
+        }
+    }
+
+    /// `env[0].name at line 7`: the field and where it is, to name it in another value's message.
+    fn describe(&self) -> String {
+        format!("{}{}", self.field, self.at())
+    }
+
+    /// A value the user did not write, defaulted from this one (an env's `key` or `dir` from its
+    /// `name`): named as `env[1].key (default)` at this value's line.
+    pub fn defaulted(&self, field: &str, value: &str) -> Sourced {
+        let owner = self
+            .field
+            .strip_suffix(".name")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{} {}", self.field, self.value));
+        Sourced {
+            value: value.to_string(),
+            field: format!("{owner}.{field} (default)"),
+            file: self.file.clone(),
+            line: self.line,
         }
     }
 
@@ -393,24 +421,41 @@ impl ProjectInput {
             if let Some(p) = &env.workspace_key_prefix {
                 p.check(&mut errors, validate::workspace_key_prefix);
             }
+            if let Some((k, _)) = env.tags.first() {
+                errors.push(InvalidValue {
+                    field: k.field.replace(" key", ""),
+                    value: env
+                        .tags
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", k.value, v.value))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    ..k.invalid("per-environment tags are not supported: the S3 backend has no tags setting (state objects are not tagged), so they would change no generated file. Tag the state store's resources with state.tags, and an environment's own resources with default_tags in its provider block")
+                });
+            }
             envs.push(EnvBackend {
                 name: env.name.value.clone(),
                 dir: PathBuf::from(normalize_dir(&dir)),
                 key,
                 role_arn: env.role_arn.as_ref().map(|r| r.value.clone()),
                 workspace_key_prefix: env.workspace_key_prefix.as_ref().map(|p| p.value.clone()),
-                tags: check_tags(&env.tags, &mut errors),
             });
         }
         check_env_collisions(&self, &envs, &bootstrap_key, &mut errors);
         if self.layout == Layout::Dir {
-            let mut dirs: BTreeMap<&PathBuf, &str> = BTreeMap::new();
+            let mut dirs: BTreeMap<&PathBuf, (&str, Sourced)> = BTreeMap::new();
             for (env, src) in envs.iter().zip(&self.envs) {
-                if let Some(other) = dirs.insert(&env.dir, &env.name) {
-                    let at = src.dir.clone().unwrap_or_else(|| src.name.clone());
+                let at = src.dir.clone().unwrap_or_else(|| {
+                    src.name
+                        .defaulted("dir", &env.dir.to_string_lossy().replace('\\', "/"))
+                });
+                if let Some((other, other_at)) = dirs.get(&env.dir) {
                     errors.push(at.invalid(format!(
-                        "env {other:?} uses the same directory; with layout = \"dir\" each environment needs its own directory (or use layout = \"tfbackend\")"
+                        "env {other:?} ({}) uses the same directory; with layout = \"dir\" each environment needs its own directory (or use layout = \"tfbackend\")",
+                        other_at.describe()
                     )));
+                } else {
+                    dirs.insert(&env.dir, (&env.name, at));
                 }
             }
         }
@@ -470,26 +515,33 @@ fn check_env_collisions(
     bootstrap_key: &str,
     errors: &mut Vec<InvalidValue>,
 ) {
-    let mut seen_names: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen_names: BTreeMap<&str, &Sourced> = BTreeMap::new();
     let mut seen_keys: BTreeMap<&str, String> = BTreeMap::new();
-    seen_keys.insert(bootstrap_key, "the bootstrap module".to_string());
-    for (i, (env, src)) in envs.iter().zip(&input.envs).enumerate() {
-        if let Some(first) = seen_names.insert(&env.name, i) {
+    let bootstrap_owner = match &input.bootstrap_key {
+        Some(k) => format!("the bootstrap module ({}{})", k.field, k.at()),
+        None => "the bootstrap module (its default state key)".to_string(),
+    };
+    seen_keys.insert(bootstrap_key, bootstrap_owner);
+    for (env, src) in envs.iter().zip(&input.envs) {
+        if let Some(first) = seen_names.get(env.name.as_str()) {
             errors.push(src.name.invalid(format!(
-                "environment names must be unique; env[{first}] has the same name"
+                "environment names must be unique; {} has the same name",
+                first.describe()
             )));
+        } else {
+            seen_names.insert(&env.name, &src.name);
         }
+        let at = src
+            .key
+            .clone()
+            .unwrap_or_else(|| src.name.defaulted("key", &env.key));
         if let Some(other) = seen_keys.get(env.key.as_str()) {
-            let at = src.key.clone().unwrap_or_else(|| Sourced {
-                value: env.key.clone(),
-                ..src.name.clone()
-            });
             errors.push(at.invalid(format!(
                 "state address s3://{}/{} is also used by {other}; two configurations sharing one state overwrite each other (the default workspace uses the key as is, whatever workspace_key_prefix says)",
                 input.bucket.value, env.key
             )));
         } else {
-            seen_keys.insert(&env.key, format!("env {:?}", env.name));
+            seen_keys.insert(&env.key, format!("env {:?} ({})", env.name, at.describe()));
         }
     }
 }

@@ -148,18 +148,41 @@ impl tera::Filter for HclKeyFilter {
     }
 }
 
-/// An empty engine as every template is rendered: HCL escaping on for `*.tera`, tfboot's filters.
+/// An empty engine as every HCL template is rendered: HCL escaping on for `*.tera`, tfboot's
+/// filters.
 fn engine() -> Tera {
+    engine_escaping(escape_hcl)
+}
+
+fn engine_escaping(escape: fn(&str) -> String) -> Tera {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".tera"]);
-    tera.set_escape_fn(escape_hcl);
+    tera.set_escape_fn(escape);
     tera.register_filter("hcl", HclFilter);
     tera.register_filter("hcl_key", HclKeyFilter);
     tera
 }
 
+/// Escaping for Markdown and plain-text output (README.md, .gitignore): a value can neither break
+/// the line it is on (line breaks and other control characters become spaces) nor end a table
+/// cell (`|` → `\|`). Quotes, `$`, `%` and backslashes are text there, and stay as they are.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub struct Templates {
+    /// HCL output: values escaped for HCL strings.
     tera: Tera,
+    /// The same templates for Markdown and plain-text output, escaped with [`escape_text`].
+    text: Tera,
     /// Built-in name → the user's file that replaces it.
     overridden: BTreeMap<String, PathBuf>,
     /// Every user file by template name (overrides and partials), for error messages.
@@ -172,8 +195,12 @@ impl Templates {
         let mut tera = engine();
         tera.add_raw_templates(BUILTIN.iter().copied())
             .map_err(|e| template_error("(built-in)", &e))?;
+        let mut text = engine_escaping(escape_text);
+        text.add_raw_templates(BUILTIN.iter().copied())
+            .map_err(|e| template_error("(built-in)", &e))?;
         Ok(Templates {
             tera,
+            text,
             overridden: BTreeMap::new(),
             files: BTreeMap::new(),
         })
@@ -232,9 +259,11 @@ impl Templates {
                 return Err(template_error(&t.describe(name), &e));
             }
         }
-        t.tera
-            .add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| template_error(&dir.display().to_string(), &e))?;
+        for engine in [&mut t.tera, &mut t.text] {
+            engine
+                .add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+                .map_err(|e| template_error(&dir.display().to_string(), &e))?;
+        }
         Ok(t)
     }
 
@@ -249,8 +278,12 @@ impl Templates {
 
     /// Render `name`; HCL output must parse and is laid out as `terraform fmt` would.
     pub fn render(&self, name: &str, ctx: &Context, kind: FileKind) -> Result<String> {
-        let mut out = self
-            .tera
+        let engine = if kind == FileKind::Hcl {
+            &self.tera
+        } else {
+            &self.text
+        };
+        let mut out = engine
             .render(name, ctx)
             .map_err(|e| template_error(&self.describe(name), &e))?;
         if !out.ends_with('\n') {

@@ -106,10 +106,29 @@ pub fn region(name: &str) -> Result<(), String> {
     if partition_of(name).is_some() {
         return Ok(());
     }
-    let close: Vec<&str> = regions()
+    // Case and surrounding whitespace first: `EU-WEST-1` and `"eu-west-1 "` have one answer.
+    let normal = name.trim().to_ascii_lowercase();
+    if partition_of(&normal).is_some() {
+        let what = match (normal != name.trim(), name.trim() != name) {
+            (true, true) => "region names are lowercase and take no surrounding whitespace",
+            (true, false) => "region names are lowercase",
+            _ => "remove the surrounding whitespace",
+        };
+        return Err(format!(
+            "not an AWS region as written; did you mean {normal:?}? ({what})"
+        ));
+    }
+    let mut close: Vec<(usize, &str)> = regions()
         .keys()
-        .filter(|r| edit_distance(r, name) <= 2)
-        .map(String::as_str)
+        .map(|r| (edit_distance(r, &normal), r.as_str()))
+        .filter(|(d, _)| *d <= 2)
+        .collect();
+    close.sort();
+    let best = close.first().map_or(0, |(d, _)| *d);
+    let close: Vec<&str> = close
+        .iter()
+        .filter(|(d, _)| *d == best)
+        .map(|(_, r)| *r)
         .collect();
     let hint = if close.is_empty() {
         String::new()

@@ -345,3 +345,213 @@ fn generate_finds_the_config_in_a_parent_directory_up_to_the_repository_root() {
     );
     assert!(r.stderr.contains("tfboot init"), "{}", r.stderr);
 }
+
+// ---- Messages that used to be wrong ----
+
+#[test]
+fn env_clashes_name_the_field_that_clashes_and_both_lines() {
+    let sb = Sandbox::new();
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\nbootstrap_key = \"envs/dev/terraform.tfstate\"\n\n[[env]]\nname = \"dev\"\n\n[[env]]\nname = \"dev\"\nkey = \"x/terraform.tfstate\"\n\n[[env]]\nname = \"qa\"\ndir = \"envs/dev\"\nkey = \"y/terraform.tfstate\"\n",
+    );
+    let r = sb.run(&["generate"]).code(2);
+    for s in [
+        // The key clashes, not the name, and the bootstrap key's own line is named.
+        "tfboot.toml:7: env[0].key (default) = \"envs/dev/terraform.tfstate\": state address s3://acme-tfstate/envs/dev/terraform.tfstate is also used by the bootstrap module (state.bootstrap_key at line 4)",
+        "tfboot.toml:10: env[1].name = \"dev\": environment names must be unique; env[0].name at line 7 has the same name",
+        "tfboot.toml:10: env[1].dir (default) = \"envs/dev\": env \"dev\" (env[0].dir (default) at line 7) uses the same directory",
+        "tfboot.toml:15: env[2].dir = \"envs/dev\"",
+    ] {
+        assert!(r.stderr.contains(s), "lacks {s:?}:\n{}", r.stderr);
+    }
+    assert!(
+        !r.stderr.contains("name = \"envs/dev/terraform.tfstate\""),
+        "{}",
+        r.stderr
+    );
+    assert!(!sb.join("bootstrap").exists());
+}
+
+#[test]
+fn env_tags_are_rejected_until_they_do_something() {
+    let sb = Sandbox::new();
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\ntags = { team = \"a\" }\n",
+    );
+    sb.run(&["generate"]).code(2).stderr_has(
+        "tfboot.toml:7: env[0].tags = \"team=a\": per-environment tags are not supported",
+    );
+    assert!(!sb.join("bootstrap").exists());
+    // And the schema editors read does not offer them.
+    let schema: serde_json::Value = serde_json::from_str(&sb.run(&["schema"]).ok().stdout).unwrap();
+    assert!(schema["$defs"]["EnvSection"]["properties"]
+        .get("tags")
+        .is_none());
+}
+
+#[test]
+fn init_with_another_config_path_says_how_to_use_it() {
+    let sb = Sandbox::new();
+    sb.run(&[
+        "init",
+        "--name",
+        "acme",
+        "--region",
+        "eu-west-1",
+        "--config",
+        "other.toml",
+    ])
+    .ok()
+    .stdout_has("next: tfboot generate --config other.toml");
+    std::fs::create_dir(sb.join("conf")).unwrap();
+    let r = sb
+        .run(&[
+            "init",
+            "--name",
+            "acme",
+            "--region",
+            "eu-west-1",
+            "--config",
+            "conf",
+        ])
+        .code(2);
+    assert!(
+        r.stderr.contains("--config conf is a directory"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("refusing"), "{}", r.stderr);
+    assert!(std::fs::read_dir(sb.join("conf")).unwrap().next().is_none());
+    sb.run(&["generate", "--config", "conf"])
+        .code(2)
+        .stderr_has("is a directory");
+}
+
+#[test]
+fn markdown_gets_markdown_escaping_not_hcl_escaping() {
+    let sb = Sandbox::new();
+    sb.run(&[
+        "bootstrap",
+        "--bucket",
+        "acme-tfstate",
+        "--region",
+        "eu-west-1",
+    ])
+    .ok();
+    let readme = sb.read("bootstrap/README.md");
+    assert!(readme.contains("`lock = \"both\"`"), "{readme}");
+    assert!(
+        !readme.contains("\\\""),
+        "HCL escape in Markdown:\n{readme}"
+    );
+}
+
+// ---- The flags people reach for ----
+
+#[test]
+fn bootstrap_reads_the_region_from_the_environment() {
+    let sb = Sandbox::new();
+    sb.run_env(
+        &["bootstrap", "--bucket", "acme-tfstate"],
+        &[("AWS_REGION", ""), ("AWS_DEFAULT_REGION", "eu-central-1")],
+    )
+    .ok();
+    assert!(sb
+        .read("bootstrap/versions.tf")
+        .contains("region = \"eu-central-1\""));
+    let sb = Sandbox::new();
+    sb.run_env(
+        &["bootstrap", "--bucket", "acme-tfstate"],
+        &[("AWS_REGION", ""), ("AWS_DEFAULT_REGION", "")],
+    )
+    .code(2)
+    .stderr_has("--region is required with --bucket (or set AWS_REGION)");
+}
+
+#[test]
+fn every_subcommand_help_shows_an_example() {
+    let sb = Sandbox::new();
+    for cmd in [
+        "init",
+        "bootstrap",
+        "generate",
+        "check",
+        "explain",
+        "templates",
+        "schema",
+        "completions",
+        "man",
+    ] {
+        let r = sb.run(&[cmd, "--help"]).ok();
+        assert!(
+            r.stdout.to_lowercase().contains("example"),
+            "{cmd} --help has no example:\n{}",
+            r.stdout
+        );
+    }
+    let r = sb.run(&["bootstrap", "--help"]).ok();
+    for d in [
+        "[default: dynamodb]",
+        "[default: <bucket>-lock]",
+        "[default: bootstrap]",
+    ] {
+        assert!(
+            r.stdout.contains(d),
+            "bootstrap --help lacks {d}:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn explicit_names_get_the_clean_up_suggestion() {
+    let sb = Sandbox::new();
+    sb.run(&["init", "--name", "Acme_Corp", "--region", "eu-west-1"])
+        .code(2)
+        .stderr_has("did you mean --name acme-corp (bucket acme-corp-tfstate)?");
+    assert!(!sb.join("tfboot.toml").exists());
+}
+
+#[test]
+fn every_unknown_field_is_reported_at_once() {
+    let sb = Sandbox::new();
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbuckett = \"acme-tfstate\"\nregion = \"eu-west-1\"\nLock = \"s3\"\n\n[[env]]\nname = \"dev\"\ndri = \"x\"\n\n[discover]\nroot = [\"live/**\"]\n",
+    );
+    let r = sb.run(&["generate"]).code(2);
+    for s in [
+        "line 2: unknown field `buckett` in [state]; did you mean `bucket`?",
+        "line 4: unknown field `Lock` in [state]; did you mean `lock`?",
+        "line 8: unknown field `dri` in [[env]]; did you mean `dir`?",
+        "line 11: unknown field `root` in [discover]; did you mean `roots`?",
+    ] {
+        assert!(r.stderr.contains(s), "lacks {s:?}:\n{}", r.stderr);
+    }
+    assert_eq!(r.stderr.matches("unknown field").count(), 4, "{}", r.stderr);
+}
+
+#[test]
+fn regions_get_case_and_whitespace_aware_suggestions() {
+    let sb = Sandbox::new();
+    let init = |region: &str| {
+        sb.run(&["init", "--name", "acme", "--region", region])
+            .code(2)
+            .stderr
+    };
+    assert!(init("EU-WEST-1").contains("did you mean \"eu-west-1\"? (region names are lowercase)"));
+    assert!(init("eu-west-1 ")
+        .contains("did you mean \"eu-west-1\"? (remove the surrounding whitespace)"));
+    let typo = init("eu-wst-1");
+    assert!(typo.contains("(did you mean eu-west-1?)"), "{typo}");
+}
+
+#[test]
+fn check_on_a_tree_without_terraform_files_says_so() {
+    let sb = Sandbox::new();
+    sb.write("docs/readme.md", "# nothing here\n");
+    let r = sb.run(&["check", "."]).ok();
+    assert!(r.stderr.contains("no Terraform files"), "{}", r.stderr);
+}
