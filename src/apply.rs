@@ -171,12 +171,12 @@ fn spawn_error(bin: &str, e: std::io::Error) -> Error {
 pub fn explain_apply_failure(stdout: &str, stderr: &str, bucket: &str) -> Option<String> {
     if stderr.contains("BucketAlreadyOwnedByYou") {
         return Some(format!(
-            "the bucket {bucket} exists already and your account owns it (BucketAlreadyOwnedByYou): it was made by hand or by an earlier bootstrap whose state is gone. Take it over instead of creating it (`tfboot adopt`, or `terraform import aws_s3_bucket.state {bucket}` and the other resources by hand), or pick another --bucket name; the state stays local, nothing else changed"
+            "the bucket {bucket} exists already and your account owns it (BucketAlreadyOwnedByYou): it was made by hand or by an earlier bootstrap whose state is gone. Take it over instead of creating it (`tfboot adopt`, or `terraform import aws_s3_bucket.state {bucket}` and the other resources by hand), or pick another --bucket name. The state stays local (with whatever this apply did create), and a rerun continues from it"
         ));
     }
     if stderr.contains("BucketAlreadyExists") {
         return Some(format!(
-            "a bucket named {bucket} exists in another AWS account (BucketAlreadyExists): bucket names are global across all accounts, so pick another name (for example with your account id or organisation in it); the state stays local"
+            "a bucket named {bucket} exists in another AWS account (BucketAlreadyExists): bucket names are global across all accounts, so pick another name (for example with your account id or organisation in it). The state stays local (with whatever this apply did create)"
         ));
     }
     if stdout.contains("Apply cancelled") || stderr.contains("Apply cancelled") {

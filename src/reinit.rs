@@ -84,7 +84,9 @@ pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tfbackend = name.ends_with(".tfbackend");
-        if !(tfbackend || name == "backend.tf") {
+        if !(tfbackend || name == "backend.tf")
+            || matches!(f.action, Action::Unchanged | Action::Refuse(_))
+        {
             continue;
         }
         let dir_path = f.path.parent().unwrap_or(root);
@@ -105,8 +107,10 @@ pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
             Action::Unchanged | Action::Refuse(_) => continue,
             Action::Create => {
                 // A root that was initialised before (local state, or another backend) gets a
-                // backend block now: its state has to move.
+                // backend block now: its state has to move. (Not for a partial `backend "s3" {}`:
+                // which `-backend-config` file applies is the user's choice.)
                 if tfbackend
+                    || new.is_empty()
                     || !dir_path
                         .join(".terraform")
                         .join("terraform.tfstate")

@@ -11,6 +11,7 @@ case "$1" in
   apply)
     [ "$FAKE_TF_FAIL" = apply ] && { echo "boom" >&2; exit 1; }
     [ "$FAKE_TF_DECLINE" = 1 ] && { echo "Apply cancelled."; exit 1; }
+    [ "$FAKE_TF_FAIL" = owned ] && { echo "Error: creating S3 Bucket (acme-tfstate): operation error S3: CreateBucket, https response error StatusCode: 409, api error BucketAlreadyOwnedByYou: Your previous request to create the named bucket succeeded and you already own it." >&2; exit 1; }
     [ "$FAKE_TF_EMPTY" = 1 ] || printf '%s' "$LOCAL_STATE" > terraform.tfstate ;;
   state)
     case "$2" in
@@ -178,6 +179,27 @@ fn declined_apply_keeps_state_local_and_says_so() {
     assert!(!r.stderr.contains("fix the cause"), "{}", r.stderr);
     assert!(sb.join("bootstrap/bootstrap_override.tf").exists());
     assert!(!sb.read("tf.log").contains("state"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_bucket_is_named_as_the_cause() {
+    let sb = setup();
+    let r = run(&sb, &[("FAKE_TF_FAIL", "owned")]).code(1);
+    // Terraform's own error streams through, then tfboot says what it means.
+    assert!(
+        r.stderr.contains("api error BucketAlreadyOwnedByYou"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("the bucket acme-tfstate exists already and your account owns it"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("tfboot adopt"), "{}", r.stderr);
+    assert!(sb.join("bootstrap/bootstrap_override.tf").exists());
 }
 
 #[cfg(unix)]

@@ -555,3 +555,20 @@ fn check_on_a_tree_without_terraform_files_says_so() {
     let r = sb.run(&["check", "."]).ok();
     assert!(r.stderr.contains("no Terraform files"), "{}", r.stderr);
 }
+
+#[test]
+fn a_root_initialised_before_it_had_a_backend_needs_migrate_state() {
+    let sb = Sandbox::new();
+    sb.write("tfboot.toml", CONFIG);
+    // envs/dev ran `terraform init` with local state before tfboot gave it a backend.
+    sb.write("envs/dev/main.tf", "resource \"terraform_data\" \"x\" {}\n");
+    sb.write("envs/dev/.terraform/terraform.tfstate", "{\"version\":3}\n");
+    let r = sb.run(&["generate"]).ok();
+    assert!(
+        r.stdout
+            .contains("cd envs/dev && terraform init -migrate-state"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("cd envs/prod &&"), "{}", r.stdout);
+}

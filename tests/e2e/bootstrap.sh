@@ -71,6 +71,18 @@ EOT
 endpoints      = { s3 = "$endpoint", dynamodb = "$endpoint", sts = "$endpoint" }
 use_path_style = true
 EOT
+  if [ "$mode" = s3 ]; then
+    # Declining the plan changes nothing and says so; the rerun below continues.
+    set +e
+    echo no | "$tfboot" bootstrap "${args[@]}" --apply --terraform "$tf" \
+      --backend-config emulator.s3.tfbackend > "$dir/declined.log" 2>&1
+    rc=$?
+    set -e
+    { [ $rc -eq 1 ] && grep -q "apply declined; nothing changed, rerun to continue" "$dir/declined.log" \
+      && [ -e bootstrap/bootstrap_override.tf ]; } \
+      || { tail -n 20 "$dir/declined.log"; echo "e2e: FAIL ($mode): declined apply (exit $rc)"; exit 1; }
+    echo "e2e: a declined plan stops with 'apply declined; nothing changed, rerun to continue'"
+  fi
   "$tfboot" bootstrap "${args[@]}" --apply --auto-approve --terraform "$tf" \
     --backend-config emulator.s3.tfbackend > "$dir/apply.log" 2>&1 \
     || { tail -n 40 "$dir/apply.log"; echo "e2e: FAIL ($mode): bootstrap --apply"; exit 1; }
@@ -277,6 +289,29 @@ PY
     tail -n 20 "$dir/env-locked.log"; echo "e2e: FAIL ($mode): env lock not honoured"; exit 1
   fi
   echo "e2e: env backends: 4 states at their keys, a $locker lock held elsewhere stops plan"
+  if [ "$mode" = s3 ]; then
+    # A bucket that exists already (made by hand): the failure names the cause and the way out.
+    taken="e2e-taken-tfstate"
+    py "$taken" <<'PY'
+import boto3, sys
+endpoint, bucket = sys.argv[1], sys.argv[2]
+boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1").create_bucket(
+    Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+PY
+    mkdir -p "$work/taken" && cd "$work/taken"
+    targs=(--bucket "$taken" --region eu-west-1 --lock s3 --encryption aes256)
+    "$tfboot" bootstrap "${targs[@]}" >/dev/null
+    cp "$dir/bootstrap/zz_emulator_override.tf" bootstrap/
+    set +e
+    "$tfboot" bootstrap "${targs[@]}" --apply --auto-approve --terraform "$tf" \
+      --backend-config "$dir/emulator.s3.tfbackend" > "$dir/taken.log" 2>&1
+    rc=$?
+    set -e
+    { [ $rc -eq 1 ] && grep -q "BucketAlreadyOwnedByYou" "$dir/taken.log" && grep -q "tfboot adopt" "$dir/taken.log"; } \
+      || { tail -n 20 "$dir/taken.log"; echo "e2e: FAIL ($mode): existing bucket (exit $rc)"; exit 1; }
+    echo "e2e: an existing bucket is named as the cause (BucketAlreadyOwnedByYou), with tfboot adopt as the way out"
+    cd "$dir"
+  fi
   echo "e2e: ok ($mode)"
   cd "$work"
 done
