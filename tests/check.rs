@@ -311,3 +311,86 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
         assert_eq!(typed.runs.len(), 1);
     }
 }
+
+/// False alarms found on real repositories, one fixture per class (`tests/fixtures/precision/`):
+/// what may fire there, and at which severity. Info never changes the exit code.
+#[test]
+fn no_false_alarms_on_configurations_terraform_accepts() {
+    /// Fixture, the (rule, severity) pairs that may fire, the exit code.
+    type Case = (&'static str, &'static [(&'static str, &'static str)], i32);
+    let cases: &[Case] = &[
+        // Partial configuration is any subset; init completes it.
+        (
+            "partial-subset",
+            &[
+                ("missing-region", "info"),
+                ("missing-required-attribute", "info"),
+            ],
+            0,
+        ),
+        (
+            "cloud-from-env",
+            &[("missing-required-attribute", "info")],
+            0,
+        ),
+        // S3-compatible store: region "main" with skip_region_validation, no AWS encryption advice.
+        ("minio", &[], 0),
+        // S3 encrypts new objects by default since 2023: `encrypt` is policy, not plain text.
+        (
+            "aws-default-encryption",
+            &[("encryption-disabled", "info")],
+            0,
+        ),
+        // Emulator placeholders with loopback endpoints, and an empty token.
+        ("credentials", &[("hardcoded-credentials", "warning")], 0),
+        // Same key, different workspace_key_prefix: only the default workspace is shared.
+        ("prefix-collision", &[("state-key-collision", "warning")], 0),
+        ("collision-group", &[("state-key-collision", "error")], 1),
+    ];
+    for (dir, expected, code) in cases {
+        let path = format!("tests/fixtures/precision/{dir}");
+        let (got_code, json) = run_check(&[&path, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut got: Vec<(String, String)> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_string(),
+                    d["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        got.dedup();
+        let want: Vec<(String, String)> = expected
+            .iter()
+            .map(|(r, s)| (r.to_string(), s.to_string()))
+            .collect();
+        assert_eq!(got, want, "{dir}:\n{json}");
+        assert_eq!(got_code, *code, "{dir}:\n{json}");
+        let (deny_code, _) = run_check(&[&path, "--deny-warnings"]);
+        let warns = want.iter().any(|(_, s)| s == "warning" || s == "error");
+        assert_eq!(deny_code, i32::from(warns), "{dir} with --deny-warnings");
+        for d in v["diagnostics"].as_array().unwrap() {
+            let m = d["message"].as_str().unwrap();
+            let h = d["help"].as_str().unwrap_or_default();
+            if *dir == "cloud-from-env" {
+                assert!(
+                    !m.contains("-backend-config") && !h.contains("-backend-config"),
+                    "{m} / {h}"
+                );
+            }
+            // A group of 12 roots: one short message per root, the full list in `related`.
+            if *dir == "collision-group" {
+                assert!(m.len() < 400, "{m}");
+                assert!(
+                    m.contains("11 other backend(s)") && m.contains("and 8 more"),
+                    "{m}"
+                );
+                assert_eq!(d["related"].as_array().unwrap().len(), 11);
+            }
+        }
+    }
+}

@@ -33,6 +33,10 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Other places the finding is about (`file:line`), for findings that name many (a state
+    /// address shared by N roots): the text names a few, JSON lists them all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// Byte range in the file, for snippets.
     #[serde(skip)]
     pub span: std::ops::Range<usize>,

@@ -78,6 +78,7 @@ impl SourceFile {
             end_column,
             message: message.into(),
             help,
+            related: Vec::new(),
             span,
         }
     }
@@ -333,6 +334,88 @@ impl<'a> BackendConfig<'a> {
     pub fn is_unconfigured_partial(&self) -> bool {
         self.tfbackend.is_none() && self.block.body.is_empty()
     }
+
+    /// No partial-configuration file is merged: whatever the block lacks may still come from
+    /// `-backend-config` (files or `key=value`) or the environment at `init`, which tfboot cannot
+    /// see. Partial configuration may be any subset of the arguments, not only an empty block.
+    pub fn completed_at_init(&self) -> bool {
+        self.tfbackend.is_none() && self.kind != "cloud"
+    }
+
+    /// A literal `true`.
+    pub fn is_true(&self, name: &str) -> bool {
+        self.get(name).and_then(Setting::bool) == Some(true)
+    }
+
+    /// An S3-compatible store rather than AWS S3 (MinIO, Ceph, R2, an emulator): a custom S3
+    /// endpoint (`endpoints = { s3 = … }`, the deprecated `endpoint`) or path-style addressing.
+    /// AWS-only advice (KMS, `encrypt`, region names) does not apply there.
+    pub fn s3_compatible(&self) -> bool {
+        self.kind == "s3"
+            && (self.get("endpoint").is_some()
+                || self
+                    .get("endpoints")
+                    .is_some_and(|s| object_keys(s.value).iter().any(|k| k == "s3"))
+                || self.is_true("use_path_style")
+                || self.is_true("force_path_style"))
+    }
+
+    /// Every endpoint URL the configuration names (`endpoint`, `*_endpoint`, `endpoints = {…}`,
+    /// consul's `address` with its `scheme`), as literal strings.
+    pub fn endpoint_urls(&self) -> Vec<(&Setting<'a>, String)> {
+        let mut out = Vec::new();
+        for s in &self.settings {
+            if s.name == "endpoint" || s.name.ends_with("_endpoint") {
+                if let Some(v) = s.str() {
+                    out.push((s, v.to_string()));
+                }
+            } else if s.name == "endpoints" {
+                if let Expression::Object(o) = s.value {
+                    for (_, v) in o.iter() {
+                        if let Expression::String(u) = v.expr() {
+                            out.push((s, u.value().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The keys of an object expression (`{ s3 = "…", "sts" = "…" }`).
+pub fn object_keys(e: &Expression) -> Vec<String> {
+    use hcl::edit::expr::ObjectKey;
+    let Expression::Object(o) = e else {
+        return Vec::new();
+    };
+    o.iter()
+        .map(|(k, _)| match k {
+            ObjectKey::Ident(i) => i.as_str().to_string(),
+            ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+            ObjectKey::Expression(other) => other.to_string().trim().to_string(),
+        })
+        .collect()
+}
+
+/// True for a host that is this machine: `localhost`, `127.0.0.0/8`, `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "::1"
+}
+
+/// The host of a URL or `host:port` (no scheme needed).
+pub fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6);
+    }
+    authority.split(':').next().unwrap_or(authority)
 }
 
 fn settings_of<'a>(file: &'a SourceFile, body: &'a Body) -> Vec<Setting<'a>> {

@@ -80,8 +80,13 @@ pub fn text(
     }
     if summary_line {
         let s = summarize(diags);
+        let infos = if s.infos > 0 {
+            format!(", {} info (never changes the exit code)", s.infos)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "tfboot check: {} error(s), {} warning(s)\n",
+            "tfboot check: {} error(s), {} warning(s){infos}\n",
             s.errors, s.warnings
         ));
     }

@@ -1,5 +1,10 @@
 //! ## What it does
-//! Finds `access_key`, `secret_key` or `token` set in a backend block or `.tfbackend` file.
+//! Finds credentials written into a backend block or partial-configuration file, for every
+//! backend: s3 `access_key`, `secret_key`, `token`; azurerm `access_key`, `client_secret`,
+//! `sas_token`, `client_certificate_password`; gcs `access_token` and inline `credentials` JSON
+//! (a path to a key file is fine); consul `access_token`, `http_auth`; remote and cloud `token`.
+//! An empty string is no credential. Well-known emulator placeholders (`test`, `minioadmin`, …)
+//! with only loopback endpoints are a `warning`: nothing secret leaks, but the habit does.
 //!
 //! ## Why is this bad?
 //! Credentials in files end up in git history and CI logs; anyone with the repository can read
@@ -9,29 +14,95 @@
 //! `secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"`
 //!
 //! ## Use instead
-//! Environment variables, a profile (`profile = "…"`), `assume_role`, or OIDC in CI.
+//! Environment variables (`AWS_*`, `ARM_*`, `GOOGLE_*`, `CONSUL_HTTP_TOKEN`, `TF_TOKEN_<host>`), a
+//! profile, `assume_role`, workload identity or OIDC in CI.
 use super::prelude::*;
+use crate::check::model::{is_loopback_host, url_host};
 
 pub const RULE: Rule = rule!(
     "hardcoded-credentials",
     Error,
-    "access_key, secret_key or token in a file",
+    "a credential (key, secret, token, password) in a file",
     "hardcoded_credentials.rs"
 );
 
+/// The arguments of each backend that hold a secret.
+fn secret_arguments(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "s3" => &["access_key", "secret_key", "token"],
+        "azurerm" => &[
+            "access_key",
+            "client_secret",
+            "sas_token",
+            "client_certificate_password",
+        ],
+        "gcs" => &["access_token", "credentials"],
+        "consul" => &["access_token", "http_auth"],
+        "remote" | "cloud" => &["token"],
+        _ => &[],
+    }
+}
+
+/// Values emulators and local test stores document as their fixed credentials.
+const PLACEHOLDERS: &[&str] = &[
+    "test",
+    "testing",
+    "minioadmin",
+    "mock",
+    "fake",
+    "dummy",
+    "localstack",
+    "foobar",
+];
+
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    let secrets = secret_arguments(&cfg.kind);
+    if secrets.is_empty() {
+        return;
+    }
+    let local_endpoint = {
+        let urls = cfg.endpoint_urls();
+        !urls.is_empty() && urls.iter().all(|(_, u)| is_loopback_host(url_host(u)))
+    };
     for s in &cfg.settings {
-        if matches!(s.name, "access_key" | "secret_key" | "token") && cfg.kind != "cloud" {
+        if !secrets.contains(&s.name) {
+            continue;
+        }
+        let value = s.str();
+        if value.is_some_and(|v| v.trim().is_empty()) {
+            continue;
+        }
+        // gcs `credentials` is usually a path to a key file; only inline JSON is the secret itself.
+        if s.name == "credentials" && value.is_some_and(|v| !v.trim_start().starts_with('{')) {
+            continue;
+        }
+        let placeholder = local_endpoint
+            && value.is_some_and(|v| PLACEHOLDERS.contains(&v.to_ascii_lowercase().as_str()));
+        if placeholder {
             out.push(s.file.diag(
                 RULE.id,
-                RULE.severity,
+                Severity::Warning,
                 s.span.clone(),
                 format!(
-                    "`{}` is set in the file: credentials do not belong in the repository",
+                    "`{}` is set in the file: an emulator's placeholder for a local endpoint, no secret, but the same line with a real key would leak it",
                     s.name
                 ),
-                Some("use environment variables, a profile, assume_role or OIDC instead".into()),
+                Some("pass emulator credentials through the environment too (AWS_ACCESS_KEY_ID=test …)".into()),
             ));
+            continue;
         }
+        out.push(s.file.diag(
+            RULE.id,
+            RULE.severity,
+            s.span.clone(),
+            format!(
+                "`{}` is set in the file: credentials do not belong in the repository",
+                s.name
+            ),
+            Some(
+                "use environment variables, a profile, assume_role, workload identity or OIDC instead"
+                    .into(),
+            ),
+        ));
     }
 }

@@ -26,9 +26,15 @@ pub const RULE: Rule = rule!(
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if cfg.kind == "s3" && !cfg.is_unconfigured_partial() && cfg.get("region").is_none() {
+        // Without a partial-configuration file, `init` may be given the region; tfboot cannot see.
+        let severity = if cfg.completed_at_init() {
+            Severity::Info
+        } else {
+            RULE.severity
+        };
         out.push(cfg.diag_block(
             RULE.id,
-            RULE.severity,
+            severity,
             "s3 backend without `region`: it then depends on AWS_REGION or the profile of whoever runs it",
             Some("set `region` to the state bucket's region".into()),
         ));

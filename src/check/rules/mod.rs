@@ -18,9 +18,11 @@ pub mod duplicate_backend;
 pub mod dynamic_backend_value;
 pub mod encryption_disabled;
 pub mod hardcoded_credentials;
+pub mod insecure_transport;
 pub mod invalid_bucket_name;
 pub mod invalid_kms_key_id;
 pub mod invalid_lock_table_name;
+pub mod invalid_required_version;
 pub mod invalid_state_key;
 pub mod local_backend;
 pub mod lockfile_requires_1_10;
@@ -36,6 +38,7 @@ pub mod state_key_collision;
 pub mod unexplained_ignore;
 pub mod unknown_attribute;
 pub mod unknown_region;
+pub mod unknown_terraform_setting;
 
 /// What every rule file needs.
 pub(crate) mod prelude {
@@ -117,6 +120,8 @@ macro_rules! rule {
 pub const ALL: &[Rule] = &[
     parse_error::RULE,
     backend_outside_terraform_block::RULE,
+    unknown_terraform_setting::RULE,
+    invalid_required_version::RULE,
     orphan_tfbackend::RULE,
     duplicate_backend::RULE,
     dynamic_backend_value::RULE,
@@ -137,6 +142,7 @@ pub const ALL: &[Rule] = &[
     encryption_disabled::RULE,
     invalid_kms_key_id::RULE,
     hardcoded_credentials::RULE,
+    insecure_transport::RULE,
     invalid_lock_table_name::RULE,
     state_key_collision::RULE,
     backend_in_module::RULE,
@@ -189,6 +195,8 @@ pub fn check_module(module: &Module) -> Vec<Diagnostic> {
         backend_outside_terraform_block::check(f, &mut out);
     }
     duplicate_backend::check(module, &mut out);
+    unknown_terraform_setting::check(module, &mut out);
+    invalid_required_version::check(module, &mut out);
     orphan_tfbackend::check(module, &mut out);
     missing_dependency_lock::check(module, &mut out);
     dependency_lock_mismatch::check(module, &mut out);
@@ -212,6 +220,7 @@ pub fn check_module(module: &Module) -> Vec<Diagnostic> {
             encryption_disabled::check,
             invalid_kms_key_id::check,
             hardcoded_credentials::check,
+            insecure_transport::check,
             invalid_lock_table_name::check,
         ] {
             check(&cfg, &mut out);

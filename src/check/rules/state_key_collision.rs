@@ -2,7 +2,12 @@
 //! Finds two backends (in two modules, or two `.tfbackend` files) that resolve to the same state:
 //! s3 with the same bucket and key (the default workspace's state sits at `key` whatever
 //! `workspace_key_prefix` says), gcs with the same bucket and prefix, azurerm with the same storage
-//! account, container and key. Reported at each, naming the others.
+//! account, container and key. Reported at each, naming the first few others (JSON `related` lists
+//! them all).
+//!
+//! s3 roots that share `key` but set different `workspace_key_prefix` values collide only in the
+//! default workspace (other workspaces sit at `<prefix>/<workspace>/<key>`): a `warning` that says
+//! so. The same key with the same (or no) prefix is an `error`.
 //!
 //! ## Why is this bad?
 //! Two root modules sharing one state overwrite each other's resources: the classic copy-paste
@@ -62,6 +67,17 @@ pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
                 format!("{}:{}", f.display, line_col(&f.text, span.start).0)
             })
             .collect();
+        // Where non-default workspaces of each live: `workspace_key_prefix`, default `env:`.
+        let prefix = |c: &BackendConfig| -> Option<String> {
+            if c.kind != "s3" {
+                return Some(String::new());
+            }
+            match c.get("workspace_key_prefix") {
+                None => Some("env:".to_string()),
+                Some(p) => p.str().map(str::to_string),
+            }
+        };
+        let prefixes: Vec<Option<String>> = group.iter().map(|c| prefix(c)).collect();
         for (i, c) in group.iter().enumerate() {
             let others: Vec<&str> = places
                 .iter()
@@ -69,18 +85,45 @@ pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
                 .filter(|(j, _)| *j != i)
                 .map(|(_, p)| p.as_str())
                 .collect();
+            // Unknown prefixes (not literals) count as the same: the safe reading.
+            let mine = prefixes.get(i).cloned().flatten();
+            let fully_shared = prefixes.iter().enumerate().any(|(j, theirs)| {
+                j != i && (mine.is_none() || theirs.is_none() || *theirs == mine)
+            });
+            const SHOWN: usize = 3;
+            let mut list = others
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if others.len() > SHOWN {
+                list.push_str(&format!(" and {} more", others.len() - SHOWN));
+            }
+            let n = others.len();
+            let (severity, message, help) = if fully_shared {
+                (
+                    RULE.severity,
+                    format!(
+                        "state address {} {shown} is also used by {n} other backend(s): {list}",
+                        c.kind
+                    ),
+                    "give every root module its own key",
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "state address {} {shown} is also used by {n} other backend(s) ({list}) with another workspace_key_prefix: they share the state of the default workspace only",
+                        c.kind
+                    ),
+                    "give every root module its own key, or never use the default workspace in these roots",
+                )
+            };
             let (file, span) = c.anchor();
-            out.push(file.diag(
-                RULE.id,
-                RULE.severity,
-                span,
-                format!(
-                    "state address {} {shown} is also used by {}",
-                    c.kind,
-                    others.join(", ")
-                ),
-                Some("give every root module its own key".into()),
-            ));
+            let mut d = file.diag(RULE.id, severity, span, message, Some(help.into()));
+            d.related = others.iter().map(|s| s.to_string()).collect();
+            out.push(d);
         }
     }
 }
