@@ -88,15 +88,18 @@ fn facts(base: &Path, path: &Path) -> Result<FileFacts> {
         path: path.to_path_buf(),
         message: "not UTF-8 text".into(),
     })?;
-    let body = hcl::edit::parser::parse_body(&src).map_err(|e| Error::Parse {
-        path: path.to_path_buf(),
-        message: format!(
-            "line {}, column {}: {}",
-            e.location().line(),
-            e.location().column(),
-            e.message()
-        ),
-    })?;
+    // Repeated keys in object expressions are legal HCL that hcl-edit refuses; tolerated here too.
+    let body = crate::check::model::parse_tolerating_duplicate_keys(&src)
+        .0
+        .map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            message: format!(
+                "line {}, column {}: {}",
+                e.location().line(),
+                e.location().column(),
+                e.message()
+            ),
+        })?;
     use hcl::edit::Span as _;
     for block in body.blocks() {
         match block.ident.as_str() {

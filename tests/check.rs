@@ -346,6 +346,16 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         // Same key, different workspace_key_prefix: only the default workspace is shared.
         ("prefix-collision", &[("state-key-collision", "warning")], 0),
         ("collision-group", &[("state-key-collision", "error")], 1),
+        // A repeated object key is a warning, and hides none of the file's other findings.
+        (
+            "duplicate-key-hides-nothing",
+            &[
+                ("duplicate-object-key", "warning"),
+                ("no-state-locking", "error"),
+                ("unknown-region", "error"),
+            ],
+            1,
+        ),
     ];
     for (dir, expected, code) in cases {
         let path = format!("tests/fixtures/precision/{dir}");

@@ -17,16 +17,110 @@ pub struct SourceFile {
     pub body: Option<Body>,
     /// Where and why parsing failed.
     pub parse_error: Option<(Range<usize>, String)>,
+    /// Keys given twice inside one object expression (`{ a = 1, a = 2 }`): legal HCL (the last
+    /// value wins) that hcl-edit refuses to parse; see [`parse_tolerating_duplicate_keys`].
+    pub duplicate_keys: Vec<Range<usize>>,
+}
+
+/// hcl-edit 0.10 rejects an object *expression* with a repeated key ("redefined object key"),
+/// although HCL allows it (the last value wins; only a repeated argument in a block is an error).
+/// Workaround until the parser accepts it: replace the repeated key in a copy of the text by a
+/// unique key of the same byte length, so every span still points into the original text, parse
+/// again, and remember where the repeats were.
+pub fn parse_tolerating_duplicate_keys(
+    text: &str,
+) -> (Result<Body, hcl::edit::parser::Error>, Vec<Range<usize>>) {
+    const MAX_REPEATS: usize = 64;
+    let mut duplicates: Vec<Range<usize>> = Vec::new();
+    let mut current = std::borrow::Cow::Borrowed(text);
+    let mut result = hcl::edit::parser::parse_body(&current);
+    while let Err(err) = &result {
+        let offset = err.location().offset();
+        if !err.message().contains("redefined object key") || duplicates.len() >= MAX_REPEATS {
+            break;
+        }
+        // An empty quoted key (`""`) has no same-length replacement.
+        let Some(range) = key_at(&current, offset)
+            .filter(|r| r.len() > 2 || !current[r.clone()].starts_with('"'))
+        else {
+            break;
+        };
+        // A replacement that clashes with another key of the same object fails at the same
+        // place: try the next one.
+        let mut replaced = None;
+        for candidate in key_candidates(&current[range.clone()]).take(64) {
+            let mut next = current.to_string();
+            next.replace_range(range.clone(), &candidate);
+            let r = hcl::edit::parser::parse_body(&next);
+            let same_place = r.as_ref().err().is_some_and(|e| {
+                e.location().offset() == offset && e.message().contains("redefined object key")
+            });
+            if !same_place {
+                replaced = Some((next, r));
+                break;
+            }
+        }
+        let Some((next, r)) = replaced else { break };
+        duplicates.push(range);
+        current = std::borrow::Cow::Owned(next);
+        result = r;
+    }
+    (result, duplicates)
+}
+
+/// The byte range of the object key (a quoted string or an identifier) starting at `offset`.
+fn key_at(text: &str, offset: usize) -> Option<Range<usize>> {
+    let rest = text.get(offset..)?;
+    let len = if let Some(inner) = rest.strip_prefix('"') {
+        let mut escaped = false;
+        let (end, _) = inner.char_indices().find(|(_, c)| {
+            let stop = *c == '"' && !escaped;
+            escaped = *c == '\\' && !escaped;
+            stop
+        })?;
+        end + 2
+    } else {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len())
+    };
+    (len > 0).then_some(offset..offset + len)
+}
+
+/// Keys of the same byte length as `key` (quoted if it is), different from it.
+fn key_candidates(key: &str) -> impl Iterator<Item = String> + '_ {
+    const ALPHABET: &[u8] = b"zqxjkvwyZQXJKVWY";
+    let quoted = key.starts_with('"') && key.len() >= 2;
+    let inner_len = if quoted { key.len() - 2 } else { key.len() };
+    (0..usize::MAX)
+        .map(move |n| {
+            let mut k = n;
+            let mut inner = String::with_capacity(inner_len);
+            // Letters only: an identifier may not start with a digit or `-`.
+            for _ in 0..inner_len {
+                inner.push(char::from(
+                    ALPHABET.get(k % ALPHABET.len()).copied().unwrap_or(b'z'),
+                ));
+                k /= ALPHABET.len();
+            }
+            if quoted {
+                format!("\"{inner}\"")
+            } else {
+                inner
+            }
+        })
+        .filter(move |c| c != key)
 }
 
 impl SourceFile {
     pub fn parse(display: String, text: String) -> Self {
-        match hcl::edit::parser::parse_body(&text) {
+        let (result, duplicate_keys) = parse_tolerating_duplicate_keys(&text);
+        match result {
             Ok(body) => SourceFile {
                 display,
                 text,
                 body: Some(body),
                 parse_error: None,
+                duplicate_keys,
             },
             Err(e) => {
                 let offset = e.location().offset().min(text.len());
@@ -36,6 +130,7 @@ impl SourceFile {
                     text,
                     body: None,
                     parse_error: Some((offset..offset, message)),
+                    duplicate_keys,
                 }
             }
         }
@@ -47,6 +142,7 @@ impl SourceFile {
             text: String::new(),
             body: None,
             parse_error: Some((0..0, why.to_string())),
+            duplicate_keys: Vec::new(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod dependency_lock_mismatch;
 pub mod deprecated_attribute;
 pub mod deprecated_dynamodb_lock;
 pub mod duplicate_backend;
+pub mod duplicate_object_key;
 pub mod dynamic_backend_value;
 pub mod encryption_disabled;
 pub mod hardcoded_credentials;
@@ -119,6 +120,7 @@ macro_rules! rule {
 /// Every rule, in the order of the documentation.
 pub const ALL: &[Rule] = &[
     parse_error::RULE,
+    duplicate_object_key::RULE,
     backend_outside_terraform_block::RULE,
     unknown_terraform_setting::RULE,
     invalid_required_version::RULE,
@@ -190,6 +192,7 @@ pub fn check_module(module: &Module) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for f in module.all_files() {
         parse_error::check(f, &mut out);
+        duplicate_object_key::check(f, &mut out);
     }
     for f in &module.tf {
         backend_outside_terraform_block::check(f, &mut out);
