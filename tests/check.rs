@@ -58,8 +58,17 @@ fn every_rule_has_a_fixture_that_fires_and_one_that_does_not() {
             rules_in(&json).contains(rule),
             "{rule} does not fire on {fires}:\n{json}"
         );
+        // Clean: the rule stays silent, and nothing else is worse than `info` (advice about what
+        // tfboot cannot see, such as Terraform 1.11's dynamodb_table deprecation, may remain).
         let (code, json) = run_check(&[&clean, "--format", "json"]);
-        assert!(rules_in(&json).is_empty(), "{clean} is not clean:\n{json}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let noisy: Vec<&serde_json::Value> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == rule.as_str() || d["severity"] != "info")
+            .collect();
+        assert!(noisy.is_empty(), "{clean} is not clean:\n{json}");
         assert_eq!(code, 0);
         let (_, text) = run_check(&[&fires]);
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
@@ -346,6 +355,20 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         // Same key, different workspace_key_prefix: only the default workspace is shared.
         ("prefix-collision", &[("state-key-collision", "warning")], 0),
         ("collision-group", &[("state-key-collision", "error")], 1),
+        // Nested blocks are backend settings too.
+        ("dynamic-nested", &[("dynamic-backend-value", "error")], 1),
+        // `-backend-config` files under the names real repositories use.
+        (
+            "backend-hcl",
+            &[
+                ("encryption-disabled", "info"),
+                ("missing-required-attribute", "error"),
+                ("no-state-locking", "error"),
+            ],
+            1,
+        ),
+        ("orphan-gcs", &[("orphan-tfbackend", "warning")], 0),
+        ("not-partial", &[], 0),
         // A repeated object key is a warning, and hides none of the file's other findings.
         (
             "duplicate-key-hides-nothing",
@@ -386,6 +409,9 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         for d in v["diagnostics"].as_array().unwrap() {
             let m = d["message"].as_str().unwrap();
             let h = d["help"].as_str().unwrap_or_default();
+            if *dir == "orphan-gcs" {
+                assert!(h.contains("backend \"gcs\""), "{h}");
+            }
             if *dir == "cloud-from-env" {
                 assert!(
                     !m.contains("-backend-config") && !h.contains("-backend-config"),

@@ -27,10 +27,78 @@ struct DirFiles {
     tf: Vec<PathBuf>,
     tfbackend: Vec<PathBuf>,
     lock: Option<PathBuf>,
+    /// Files named like the partial configurations real repositories pass to `-backend-config`
+    /// (`backend.hcl`, `prod.backend`, `backend-dev.conf`, …); kept when their content is one.
+    maybe_partial: Vec<PathBuf>,
 }
 
 fn wanted(name: &str) -> bool {
-    crate::discover::is_config_file(name, true) || name == ".terraform.lock.hcl"
+    crate::discover::is_config_file(name, true)
+        || name == ".terraform.lock.hcl"
+        || partial_config_name(name)
+}
+
+/// Names used for `-backend-config` files besides `*.tfbackend`: `*.backend`, `*.hcl` (such as
+/// `backend.hcl`, `<env>.hcl`), `backend*.conf`, `backend*.tfvars`.
+pub fn partial_config_name(name: &str) -> bool {
+    if name.starts_with('.') || name.ends_with('~') {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".backend")
+        || lower.ends_with(".hcl")
+        || (lower.starts_with("backend")
+            && (lower.ends_with(".conf") || lower.ends_with(".tfvars")))
+}
+
+/// Arguments that say where state lives: a file of only these and other backend arguments is a
+/// partial configuration even under a generic name.
+const ADDRESS_ARGUMENTS: &[&str] = &[
+    "bucket",
+    "key",
+    "prefix",
+    "storage_account_name",
+    "container_name",
+    "path",
+    "address",
+    "workspace_key_prefix",
+];
+
+/// Whether `file` is a partial backend configuration: only top-level attributes, all of them
+/// arguments of one backend type (`kind`, or any type when the module declares none). Names that
+/// say "backend" need one such attribute; generic names (`prod.hcl`) two, one of them where the
+/// state lives.
+fn is_partial_config(file: &SourceFile, kind: Option<&str>) -> bool {
+    let Some(body) = &file.body else {
+        return false;
+    };
+    if body.blocks().next().is_some() {
+        return false;
+    }
+    let names: Vec<&str> = body.attributes().map(|a| a.key.as_str()).collect();
+    let base = file
+        .display
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let says_backend = base.contains("backend");
+    let enough = if says_backend {
+        !names.is_empty()
+    } else {
+        names.len() >= 2 && names.iter().any(|n| ADDRESS_ARGUMENTS.contains(n))
+    };
+    if !enough {
+        return false;
+    }
+    let fits = |k: &str| {
+        rules::schema::known_names(k)
+            .is_some_and(|known| names.iter().all(|n| known.iter().any(|k| k == n)))
+    };
+    match kind {
+        Some(k) => fits(k),
+        None => rules::schema::kinds().any(fits),
+    }
 }
 
 /// `./a//b/` → `a/b`; `.` for the current directory.
@@ -98,6 +166,10 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
             let entry = dirs.entry(dir).or_default();
             if name == ".terraform.lock.hcl" {
                 entry.lock = Some(f);
+            } else if partial_config_name(&name) && !name.ends_with(".tfbackend") {
+                if !entry.maybe_partial.contains(&f) {
+                    entry.maybe_partial.push(f);
+                }
             } else if name.ends_with(".tfbackend") {
                 if !entry.tfbackend.contains(&f) {
                     entry.tfbackend.push(f);
@@ -112,7 +184,12 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
     // Load and parse every file on all cores, giving up on any file the parser gets stuck on.
     let all: Vec<PathBuf> = dirs
         .iter()
-        .flat_map(|(_, d)| d.tf.iter().chain(&d.tfbackend).chain(&d.lock))
+        .flat_map(|(_, d)| {
+            d.tf.iter()
+                .chain(&d.tfbackend)
+                .chain(&d.lock)
+                .chain(&d.maybe_partial)
+        })
         .cloned()
         .collect();
     crate::progress::phase("parsing", Some(all.len()));
@@ -137,12 +214,26 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
             let tf = files.tf.iter().map(&mut take).collect();
             let tfbackend = files.tfbackend.iter().map(&mut take).collect();
             let lock = files.lock.as_ref().map(&mut take);
-            Module {
+            let candidates: Vec<SourceFile> = files.maybe_partial.iter().map(&mut take).collect();
+            let mut module = Module {
                 dir: display_path(dir),
                 tf,
                 tfbackend,
                 lock,
+            };
+            if !module.tf.is_empty() {
+                let kind = module
+                    .backend_blocks()
+                    .first()
+                    .map(|(_, b)| backend_kind(b));
+                let found: Vec<SourceFile> = candidates
+                    .into_iter()
+                    .filter(|c| is_partial_config(c, kind.as_deref()))
+                    .collect();
+                module.tfbackend.extend(found);
+                module.tfbackend.sort_by(|a, b| a.display.cmp(&b.display));
             }
+            module
         })
         .collect();
     crate::progress::phase("checking modules", Some(modules.len()));
@@ -201,6 +292,17 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
         sources,
         files_checked,
     })
+}
+
+/// `s3` for `backend "s3"`, `cloud` for a `cloud` block.
+fn backend_kind(b: &hcl::edit::structure::Block) -> String {
+    if b.ident.as_str() == "cloud" {
+        return "cloud".into();
+    }
+    b.labels
+        .first()
+        .map(|l| l.as_str().to_string())
+        .unwrap_or_default()
 }
 
 fn from_bytes(display: String, bytes: Vec<u8>) -> SourceFile {

@@ -1,5 +1,7 @@
 //! ## What it does
-//! Finds `dynamodb_table` in a module whose `required_version` admits only Terraform >= 1.11.
+//! Finds `dynamodb_table` in a module whose `required_version` admits Terraform >= 1.11 (or that
+//! declares none). `info`: which engine runs the module is not in the files, and OpenTofu does
+//! not deprecate the table.
 //!
 //! ## Why is this bad?
 //! Terraform 1.11 made S3-native locking (`use_lockfile`) generally available and deprecated
@@ -14,8 +16,8 @@ use super::prelude::*;
 
 pub const RULE: Rule = rule!(
     "deprecated-dynamodb-lock",
-    Warning,
-    "dynamodb_table where only Terraform >= 1.11 runs",
+    Info,
+    "dynamodb_table, which Terraform 1.11+ deprecates",
     "deprecated_dynamodb_lock.rs"
 );
 
@@ -29,22 +31,41 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if table.str().is_some_and(str::is_empty) {
         return;
     }
-    let Some(c) = version::combined(&cfg.required_versions) else {
-        return;
+    // Which Terraform runs this module is not in the files (and OpenTofu does not deprecate the
+    // table), so this is `info`: it says what Terraform 1.11+ will print.
+    let constraint = version::combined(&cfg.required_versions);
+    let admits_new = |c: &version::Constraint| {
+        [
+            (1, 11, 0),
+            (1, 11, 4),
+            (1, 12, 0),
+            (1, 14, 0),
+            (1, 20, 0),
+            (2, 0, 0),
+        ]
+        .into_iter()
+        .any(|v| c.admits(v))
     };
-    if !c.admits_below((1, 11, 0)) {
-        let both = cfg.get("use_lockfile").and_then(Setting::bool) == Some(true);
-        let help = if both {
-            "use_lockfile is on already: once every run uses it, drop dynamodb_table"
-        } else {
-            "add `use_lockfile = true` (both locks during the migration), then drop dynamodb_table"
-        };
-        out.push(table.file.diag(
-            RULE.id,
-            RULE.severity,
-            table.span.clone(),
-            "dynamodb_table is deprecated since Terraform 1.11, and required_version admits only >= 1.11",
-            Some(help.into()),
-        ));
+    if constraint.as_ref().is_some_and(|c| !admits_new(c)) {
+        return;
     }
+    let only_new = constraint.is_some_and(|c| !c.admits_below((1, 11, 0)));
+    let both = cfg.get("use_lockfile").and_then(Setting::bool) == Some(true);
+    let help = if both {
+        "use_lockfile is on already: once every run uses it, drop dynamodb_table"
+    } else {
+        "add `use_lockfile = true` (both locks during the migration), then drop dynamodb_table (`tfboot explain migrate-lock`)"
+    };
+    let message = if only_new {
+        "dynamodb_table is deprecated since Terraform 1.11, and required_version admits only >= 1.11: every Terraform run prints a deprecation warning"
+    } else {
+        "dynamodb_table is deprecated since Terraform 1.11 (OpenTofu keeps it): Terraform 1.11 and later, which required_version admits, print a deprecation warning on every run"
+    };
+    out.push(table.file.diag(
+        RULE.id,
+        Severity::Info,
+        table.span.clone(),
+        message,
+        Some(help.into()),
+    ));
 }

@@ -68,13 +68,37 @@ fn what(e: &Expression) -> Option<&'static str> {
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     for s in &cfg.settings {
         if let Some(kind) = what(s.value) {
-            out.push(s.file.diag(
-                RULE.id,
-                RULE.severity,
-                s.span.clone(),
-                format!("`{}` is {kind}: backend settings must be literals (Terraform evaluates them before variables, locals or functions exist)", s.name),
-                Some("write the literal value, or pass it with `terraform init -backend-config=…` (tfboot generate writes such files)".into()),
-            ));
+            out.push(report(s.file, s.span.clone(), s.name, kind));
         }
     }
+    // Nested blocks too: `workspaces { name = var.ws }` in `cloud` / `remote`.
+    nested(cfg.block_file, &cfg.block.body, "", out);
+}
+
+fn nested(
+    file: &SourceFile,
+    body: &hcl::edit::structure::Body,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for b in body.blocks() {
+        let here = format!("{path}{}.", b.ident.as_str());
+        for a in b.body.attributes() {
+            if let Some(kind) = what(&a.value) {
+                let name = format!("{here}{}", a.key.as_str());
+                out.push(report(file, a.span().unwrap_or(0..0), &name, kind));
+            }
+        }
+        nested(file, &b.body, &here, out);
+    }
+}
+
+fn report(file: &SourceFile, span: std::ops::Range<usize>, name: &str, kind: &str) -> Diagnostic {
+    file.diag(
+        RULE.id,
+        RULE.severity,
+        span,
+        format!("`{name}` is {kind}: backend settings must be literals (Terraform evaluates them before variables, locals or functions exist)"),
+        Some("write the literal value, or pass it with `terraform init -backend-config=…` (tfboot generate writes such files)".into()),
+    )
 }

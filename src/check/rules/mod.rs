@@ -20,6 +20,7 @@ pub mod dynamic_backend_value;
 pub mod encryption_disabled;
 pub mod hardcoded_credentials;
 pub mod insecure_transport;
+pub mod invalid_arn;
 pub mod invalid_bucket_name;
 pub mod invalid_kms_key_id;
 pub mod invalid_lock_table_name;
@@ -143,6 +144,7 @@ pub const ALL: &[Rule] = &[
     unknown_attribute::RULE,
     encryption_disabled::RULE,
     invalid_kms_key_id::RULE,
+    invalid_arn::RULE,
     hardcoded_credentials::RULE,
     insecure_transport::RULE,
     invalid_lock_table_name::RULE,
@@ -222,6 +224,7 @@ pub fn check_module(module: &Module) -> Vec<Diagnostic> {
             unknown_attribute::check,
             encryption_disabled::check,
             invalid_kms_key_id::check,
+            invalid_arn::check,
             hardcoded_credentials::check,
             insecure_transport::check,
             invalid_lock_table_name::check,

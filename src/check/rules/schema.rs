@@ -35,3 +35,8 @@ fn names() -> &'static BTreeMap<String, Vec<String>> {
 pub fn known_names(kind: &str) -> Option<&'static Vec<String>> {
     names().get(kind)
 }
+
+/// Every backend type the schemas know.
+pub fn kinds() -> impl Iterator<Item = &'static str> {
+    names().keys().map(String::as_str)
+}
