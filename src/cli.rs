@@ -102,6 +102,40 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too (info findings never change the exit code).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Only these rules, comma-separated [default: `select` in [check] of tfboot.toml, else all].
+    #[arg(long, value_delimiter = ',', value_name = "RULE,…", value_parser = rule_ids(), hide_possible_values = true)]
+    pub select: Vec<String>,
+    /// Leave these rules out, comma-separated [default: `ignore` in [check] of tfboot.toml].
+    #[arg(long, value_delimiter = ',', value_name = "RULE,…", value_parser = rule_ids(), hide_possible_values = true)]
+    pub ignore: Vec<String>,
+    /// Paths not to check (glob, repeatable, relative to the working directory) [default:
+    /// `exclude` in [check] of tfboot.toml, relative to that file].
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// The engine that runs these modules; unset, findings for one engine only are info
+    /// [default: `engine` in [check] of tfboot.toml].
+    #[arg(long, value_enum)]
+    pub engine: Option<crate::config::Engine>,
+    /// tfboot.toml whose [check] section to use [default: the nearest tfboot.toml at or above
+    /// the first PATH, up to the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// What `tfboot explain` takes: every topic and rule id (completed by the shell completions).
+fn rules_and_topics() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        TOPICS
+            .iter()
+            .map(|(t, _)| *t)
+            .chain(crate::check::rules::ALL.iter().map(|r| r.id)),
+    )
+}
+
+/// Rule ids as clap values: validated (with clap's "did you mean"), and completed by the shell
+/// completions.
+fn rule_ids() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::check::rules::ALL.iter().map(|r| r.id))
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +144,7 @@ pub struct CheckArgs {
 )]
 pub struct ExplainArgs {
     /// A rule id (e.g. no-state-locking) or a topic: locking, bootstrap, migrate-lock.
+    #[arg(value_parser = rules_and_topics(), hide_possible_values = true)]
     pub rule: Option<String>,
 }
 
@@ -1431,7 +1466,8 @@ fn cmd_check(a: &CheckArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     } else {
         a.paths.clone()
     };
-    let result = crate::check::check_paths(&paths)?;
+    let opts = check_options(a, &paths)?;
+    let result = crate::check::check_paths_with(&paths, &opts)?;
     crate::progress::finish();
     if ui.verbose {
         eprintln!(
@@ -1471,6 +1507,135 @@ fn cmd_check(a: &CheckArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
         d.severity == Severity::Error || (a.deny_warnings && d.severity == Severity::Warning)
     });
     Ok(i32::from(failing))
+}
+
+/// `[check]` of the repository's tfboot.toml, with the flags on top.
+fn check_options(a: &CheckArgs, paths: &[PathBuf]) -> Result<crate::check::CheckOptions> {
+    use crate::check::{CheckOptions, Severity};
+    let config = match &a.config {
+        Some(p) => Some(crate::config::locate(Some(p))?),
+        None => {
+            let first = paths
+                .first()
+                .map_or_else(|| PathBuf::from("."), |p| p.clone());
+            let start = if first.is_dir() {
+                first
+            } else {
+                first.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            let abs = lexical_abs(&start);
+            crate::config::locate_from(&abs, abs.clone()).ok()
+        }
+    };
+    let mut opts = CheckOptions::default();
+    if let Some(path) = &config {
+        let (source, section) = crate::config::load_check_section(path)?;
+        let line = |span: std::ops::Range<usize>| {
+            crate::check::diagnostic::line_col(&source, span.start).0
+        };
+        let mut errors = Vec::new();
+        let known = |id: &str| crate::check::rules::find(id).is_some();
+        let suggest = |id: &str| {
+            crate::check::rules::ALL
+                .iter()
+                .map(|r| (strsim::levenshtein(r.id, id), r.id))
+                .min()
+                .filter(|(d, _)| *d <= 4)
+                .map(|(_, r)| format!(" (did you mean {r}?)"))
+                .unwrap_or_default()
+        };
+        let mut rule_list = |field: &str, items: &[toml::Spanned<String>]| -> Vec<String> {
+            for it in items {
+                if !known(it.get_ref()) {
+                    errors.push(crate::error::InvalidValue {
+                        file: Some(path.clone()),
+                        line: Some(line(it.span())),
+                        field: format!("check.{field}"),
+                        value: it.get_ref().clone(),
+                        rule: format!(
+                            "not a rule id{}; `tfboot explain` lists them",
+                            suggest(it.get_ref())
+                        ),
+                    });
+                }
+            }
+            items.iter().map(|i| i.get_ref().clone()).collect()
+        };
+        opts.select = section
+            .select
+            .as_deref()
+            .map(|s| rule_list("select", s))
+            .unwrap_or_default();
+        opts.ignore = rule_list("ignore", &section.ignore);
+        for (id, sev) in &section.severity {
+            if !known(id) {
+                errors.push(crate::error::InvalidValue {
+                    file: Some(path.clone()),
+                    line: Some(line(sev.span())),
+                    field: format!("check.severity.{id}"),
+                    value: id.clone(),
+                    rule: format!("not a rule id{}; `tfboot explain` lists them", suggest(id)),
+                });
+                continue;
+            }
+            let parsed = match sev.get_ref().as_str() {
+                "error" => Some(Severity::Error),
+                "warning" => Some(Severity::Warning),
+                "info" => Some(Severity::Info),
+                _ => None,
+            };
+            match parsed {
+                Some(s) => {
+                    opts.severity.insert(id.clone(), s);
+                }
+                None => errors.push(crate::error::InvalidValue {
+                    file: Some(path.clone()),
+                    line: Some(line(sev.span())),
+                    field: format!("check.severity.{id}"),
+                    value: sev.get_ref().clone(),
+                    rule: "a severity is error, warning or info (use `ignore` to turn a rule off)"
+                        .into(),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        opts.exclude = section
+            .exclude
+            .iter()
+            .map(|g| g.get_ref().clone())
+            .collect();
+        opts.partial_config = section
+            .partial_config
+            .iter()
+            .map(|g| g.get_ref().clone())
+            .collect();
+        opts.engine = section.engine.map(engine_name);
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        opts.base = Some(lexical_abs(&base));
+    }
+    if !a.select.is_empty() {
+        opts.select = a.select.clone();
+    }
+    if !a.ignore.is_empty() {
+        opts.ignore = a.ignore.clone();
+    }
+    if !a.exclude.is_empty() {
+        opts.exclude = a.exclude.clone();
+        opts.base = None;
+    }
+    if let Some(e) = a.engine {
+        opts.engine = Some(engine_name(e));
+    }
+    Ok(opts)
+}
+
+fn engine_name(e: crate::config::Engine) -> &'static str {
+    match e {
+        crate::config::Engine::Terraform => "terraform",
+        crate::config::Engine::Opentofu => "opentofu",
+    }
 }
 
 /// `tfboot explain <topic>`: the questions people search for, beside the rules.

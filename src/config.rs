@@ -31,6 +31,101 @@ pub struct ConfigFile {
     /// built-in templates (`tfboot templates` lists them). `--templates` takes precedence.
     #[schemars(with = "Option<String>")]
     pub templates: Option<Spanned<String>>,
+    /// What `tfboot check` reports: rule selection, severities, excluded paths, the engine.
+    pub check: Option<CheckSection>,
+}
+
+/// `[check]`: which rules `tfboot check` runs and how loud they are. Flags override.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSection {
+    /// Only these rule ids (default: all). `tfboot explain` lists them.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub select: Option<Vec<Spanned<String>>>,
+    /// Rule ids to leave out.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ignore: Vec<Spanned<String>>,
+    /// Severity per rule id: `error`, `warning` or `info` (e.g. `{ encryption-disabled = "warning" }`).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub severity: BTreeMap<String, Spanned<String>>,
+    /// Globs of paths (relative to this file) not to check, e.g. `["**/examples/**"]`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub exclude: Vec<Spanned<String>>,
+    /// Extra file-name globs of partial backend configurations (`-backend-config` files), beside
+    /// `*.tfbackend` and the common names tfboot recognises by content.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub partial_config: Vec<Spanned<String>>,
+    /// `terraform` or `opentofu`: which engine runs the modules. Unset, findings that hold for one
+    /// engine only are `info`.
+    pub engine: Option<Engine>,
+}
+
+/// Which Terraform implementation runs the modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Terraform,
+    Opentofu,
+}
+
+/// The `[check]` section of a tfboot.toml, read without requiring the rest (a repository may use
+/// tfboot only for `check`). Unknown fields in `[check]` are errors with their line.
+pub fn load_check_section(path: &Path) -> Result<(String, CheckSection)> {
+    let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let doc: toml::Table = toml::from_str(&source).map_err(|e| Error::Config {
+        path: path.to_path_buf(),
+        message: describe_toml_error(&source, &e),
+    })?;
+    let Some(section) = doc.get("check") else {
+        return Ok((source, CheckSection::default()));
+    };
+    // Re-read the section from the source with spans, so errors point at lines.
+    #[derive(Deserialize)]
+    struct Only {
+        #[serde(default)]
+        check: Option<CheckSection>,
+    }
+    if !section.is_table() {
+        return Err(Error::Config {
+            path: path.to_path_buf(),
+            message: "[check] must be a table".into(),
+        });
+    }
+    let only: Only = toml::from_str(&strip_other_tables(&source)).map_err(|e| Error::Config {
+        path: path.to_path_buf(),
+        message: describe_toml_error(&source, &e),
+    })?;
+    Ok((source, only.check.unwrap_or_default()))
+}
+
+/// The source with every top-level table other than `[check]` blanked out line by line (lines
+/// kept, so spans and line numbers stay those of the file).
+fn strip_other_tables(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut keep = false;
+    for line in source.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            let name = t
+                .trim_start_matches('[')
+                .split([']', '.'])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .trim_matches('"');
+            keep = name == "check";
+        }
+        if keep {
+            out.push_str(line);
+        } else {
+            out.push_str(if line.ends_with('\n') { "\n" } else { "" });
+        }
+    }
+    out
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -125,8 +220,14 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
         return Ok(p.to_path_buf());
     }
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let mut dir = cwd.as_path();
-    let mut rel = PathBuf::new();
+    locate_from(&cwd, PathBuf::new())
+}
+
+/// Search `start` and its parents, up to the repository root, for `tfboot.toml`; the path is
+/// returned as `rel` joined with the `..` steps taken.
+pub fn locate_from(start: &Path, rel: PathBuf) -> Result<PathBuf> {
+    let mut dir = start;
+    let mut rel = rel;
     loop {
         if dir.join(DEFAULT_FILE).is_file() {
             return Ok(rel.join(DEFAULT_FILE));

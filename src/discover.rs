@@ -154,7 +154,7 @@ pub fn is_config_file(name: &str, partial: bool) -> bool {
 /// Every file under `root` whose name `want`s, sorted: walked on all cores, skipping hidden
 /// directories (`.terraform/`, `.git/`) and whatever `.gitignore` files ignore (also outside git).
 pub fn walk(root: &Path, want: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
-    let (files, errors) = walk_lenient(root, want);
+    let (files, errors) = walk_lenient(root, &want);
     match errors.into_iter().next() {
         Some(message) => Err(Error::Io {
             path: root.to_path_buf(),
@@ -165,7 +165,10 @@ pub fn walk(root: &Path, want: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
 }
 
 /// Like [`walk`], but an unreadable entry is skipped and reported instead of ending the walk.
-pub fn walk_lenient(root: &Path, want: fn(&str) -> bool) -> (Vec<PathBuf>, Vec<String>) {
+pub fn walk_lenient(
+    root: &Path,
+    want: &(dyn Fn(&str) -> bool + Sync),
+) -> (Vec<PathBuf>, Vec<String>) {
     let found: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     let walk_errors: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     ignore::WalkBuilder::new(root)

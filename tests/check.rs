@@ -237,7 +237,10 @@ fn explain_lists_and_documents_rules() {
         .stdout_has("## Why is this bad?");
     sb.run(&["explain", "no-such-rule"])
         .code(2)
-        .stderr_has("unknown rule");
+        .stderr_has("invalid value 'no-such-rule'");
+    sb.run(&["explain", "no-state-lockin"])
+        .code(2)
+        .stderr_has("a similar value exists: 'no-state-locking'");
 }
 
 /// The SARIF 2.1.0 JSON schema as published in the serde-sarif crate (a dev-dependency), found
@@ -429,4 +432,153 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
             }
         }
     }
+}
+
+const DYNAMO_ROOT: &str = r#"terraform {
+  required_version = ">= 1.10.0"
+
+  backend "s3" {
+    bucket         = "acme-tfstate"
+    key            = "KEY"
+    region         = "eu-west-1"
+    encrypt        = true
+    dynamodb_table = "acme-tfstate-lock"
+  }
+}
+"#;
+
+fn selection_repo() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write(".git/HEAD", "ref: refs/heads/main\n");
+    sb.write(
+        "live/app/main.tf",
+        &DYNAMO_ROOT.replace("KEY", "app/terraform.tfstate"),
+    );
+    sb.write(
+        "live/db/main.tf",
+        &DYNAMO_ROOT.replace("KEY", "db/terraform.tfstate"),
+    );
+    sb.write(
+        "live/web/main.tf",
+        &DYNAMO_ROOT
+            .replace("KEY", "web/terraform.tfstate")
+            .replace("    region         = \"eu-west-1\"\n", "")
+            .replace("encrypt        = true", "encrypt        = false"),
+    );
+    // Invalid on purpose, but excluded by the config.
+    sb.write(
+        "vendor/x/main.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket = \"Bad_Bucket\"\n    key = \"k\"\n  }\n}\n",
+    );
+    // A -backend-config file under a team's own name.
+    sb.write("live/app/prod.backendconf", "region = \"eu-west-9\"\n");
+    sb
+}
+
+fn findings(r: &crate::support::Run) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let mut out: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().into(),
+                d["severity"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn check_section_selects_rules_sets_severities_excludes_paths_and_names_the_engine() {
+    let sb = selection_repo();
+    let base = sb.run(&["check", "--format", "json", "live"]);
+    assert!(findings(&base).contains(&("deprecated-dynamodb-lock".into(), "info".into())));
+    assert!(findings(&base).contains(&("missing-region".into(), "info".into())));
+    assert!(findings(&base).contains(&("encryption-disabled".into(), "info".into())));
+    sb.write(
+        "tfboot.toml",
+        "[check]\nignore = [\"missing-region\"]\nseverity = { encryption-disabled = \"warning\" }\nexclude = [\"vendor/**\"]\npartial_config = [\"*.backendconf\"]\nengine = \"terraform\"\n",
+    );
+    // Run from a subdirectory: the repository's tfboot.toml is found above it.
+    let r = sb.run_in("live", &["check", "--format", "json", "."]);
+    let f = findings(&r);
+    assert!(!f.iter().any(|(r, _)| r == "missing-region"), "{f:?}");
+    assert!(
+        f.contains(&("encryption-disabled".into(), "warning".into())),
+        "{f:?}"
+    );
+    // engine = terraform: the deprecation is a warning now.
+    assert!(
+        f.contains(&("deprecated-dynamodb-lock".into(), "warning".into())),
+        "{f:?}"
+    );
+    // The team's partial-config name is merged: its bad region is found.
+    assert!(
+        f.contains(&("unknown-region".into(), "error".into())),
+        "{f:?}"
+    );
+    // vendor/ is excluded even when the whole repository is checked.
+    let r = sb.run(&["check", "--format", "json", "."]);
+    assert!(!r.stdout.contains("vendor/"), "{}", r.stdout);
+    // Flags override: only one rule, another engine.
+    let r = sb.run(&[
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "deprecated-dynamodb-lock",
+        "--engine",
+        "opentofu",
+        ".",
+    ]);
+    assert_eq!(findings(&r), Vec::<(String, String)>::new(), "{}", r.stdout);
+    let r = sb.run(&[
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "deprecated-dynamodb-lock,unknown-region",
+        ".",
+    ]);
+    let rules: Vec<String> = findings(&r).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(
+        rules,
+        vec![
+            "deprecated-dynamodb-lock".to_string(),
+            "unknown-region".to_string()
+        ]
+    );
+}
+
+#[test]
+fn unknown_rule_ids_are_exit_2_with_a_suggestion() {
+    let sb = selection_repo();
+    sb.write(
+        "tfboot.toml",
+        "[check]\nignore = [\"no-state-lockng\"]\nseverity = { encryption-disabled = \"loud\" }\n",
+    );
+    let r = sb.run(&["check", "."]).code(2);
+    assert!(r.stderr.contains("tfboot.toml:2: check.ignore = \"no-state-lockng\": not a rule id (did you mean no-state-locking?)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "check.severity.encryption-disabled = \"loud\": a severity is error, warning or info"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = sb.run(&[
+        "check",
+        "--ignore",
+        "no-state-lockng",
+        "--config",
+        "/dev/null",
+        ".",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no-state-locking"), "{}", r.stderr);
 }

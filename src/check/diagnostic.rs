@@ -40,6 +40,10 @@ pub struct Diagnostic {
     /// Byte range in the file, for snippets.
     #[serde(skip)]
     pub span: std::ops::Range<usize>,
+    /// A finding that holds for one engine only (`terraform` or `opentofu`), with its severity
+    /// there: it is reported as `info` while the engine is unknown, dropped for the other engine.
+    #[serde(skip)]
+    pub engine_only: Option<(&'static str, Severity)>,
 }
 
 /// Line and column (1-based, columns in characters) of a byte offset.

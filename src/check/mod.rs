@@ -125,8 +125,111 @@ pub struct CheckResult {
     pub files_checked: usize,
 }
 
+/// What to check and how to report it: `[check]` in tfboot.toml, overridden by flags.
+#[derive(Debug, Default)]
+pub struct CheckOptions {
+    /// Only these rules (empty: all).
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Rule id → the severity to report it with.
+    pub severity: BTreeMap<String, Severity>,
+    /// Path globs not to check, matched against paths relative to `base`.
+    pub exclude: Vec<String>,
+    /// File-name globs of extra partial backend configurations.
+    pub partial_config: Vec<String>,
+    /// `terraform` or `opentofu`.
+    pub engine: Option<&'static str>,
+    /// What `exclude` globs are relative to (the config file's directory), absolute.
+    pub base: Option<PathBuf>,
+}
+
+fn globset(patterns: &[String]) -> Result<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let g = globset::GlobBuilder::new(p.trim_end_matches('/'))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Usage(format!("{p:?} is not a valid glob: {}", e.kind())))?;
+        b.add(g);
+    }
+    b.build().map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// `p` made absolute against the working directory, `.` and `..` resolved lexically.
+fn absolute(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Engine, selection and severity overrides, applied to what the rules found.
+fn apply_options(diags: Vec<Diagnostic>, opts: &CheckOptions) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .filter_map(|mut d| {
+            if let (Some(engine), Some((only, severity))) = (opts.engine, d.engine_only) {
+                if engine != only {
+                    return None;
+                }
+                d.severity = severity;
+            }
+            if !opts.select.is_empty() && !opts.select.iter().any(|r| r == d.rule) {
+                return None;
+            }
+            if opts.ignore.iter().any(|r| r == d.rule) {
+                return None;
+            }
+            if let Some(s) = opts.severity.get(d.rule) {
+                d.severity = *s;
+            }
+            Some(d)
+        })
+        .collect()
+}
+
 /// Check every module under `paths` (directories are walked; a file stands for its directory).
 pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
+    check_paths_with(paths, &CheckOptions::default())
+}
+
+/// [`check_paths`] with rule selection, severities, excluded paths and the engine.
+pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckResult> {
+    let exclude = globset(&opts.exclude)?;
+    let partial_globs = globset(&opts.partial_config)?;
+    let base = opts
+        .base
+        .clone()
+        .unwrap_or_else(|| absolute(Path::new(".")));
+    let excluded = |p: &Path| {
+        if opts.exclude.is_empty() {
+            return false;
+        }
+        let abs = absolute(p);
+        let rel = abs.strip_prefix(&base).unwrap_or(&abs);
+        // A file is excluded when it or any directory above it matches.
+        let mut probe = Some(rel);
+        while let Some(q) = probe {
+            if !q.as_os_str().is_empty() && exclude.is_match(q) {
+                return true;
+            }
+            probe = q.parent();
+        }
+        false
+    };
     // Grouped in a hash map and sorted once: ordered maps keyed by paths compare path components
     // on every insert, which showed up in profiles of 40,000-file trees.
     let mut dirs: std::collections::HashMap<PathBuf, DirFiles> = std::collections::HashMap::new();
@@ -135,7 +238,8 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         let files = if meta.is_dir() {
-            let (files, errors) = crate::discover::walk_lenient(p, wanted);
+            let want = |name: &str| wanted(name) || partial_globs.is_match(name);
+            let (files, errors) = crate::discover::walk_lenient(p, &want);
             skipped.extend(errors);
             files
         } else {
@@ -150,7 +254,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                if path.is_file() && wanted(&name) {
+                if path.is_file() && (wanted(&name) || partial_globs.is_match(&name)) {
                     v.push(path);
                 }
             }
@@ -158,6 +262,9 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
             v
         };
         for f in files {
+            if excluded(&f) {
+                continue;
+            }
             let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
             let name = f
                 .file_name()
@@ -166,11 +273,14 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
             let entry = dirs.entry(dir).or_default();
             if name == ".terraform.lock.hcl" {
                 entry.lock = Some(f);
-            } else if partial_config_name(&name) && !name.ends_with(".tfbackend") {
+            } else if partial_config_name(&name)
+                && !name.ends_with(".tfbackend")
+                && !partial_globs.is_match(&name)
+            {
                 if !entry.maybe_partial.contains(&f) {
                     entry.maybe_partial.push(f);
                 }
-            } else if name.ends_with(".tfbackend") {
+            } else if name.ends_with(".tfbackend") || partial_globs.is_match(&name) {
                 if !entry.tfbackend.contains(&f) {
                     entry.tfbackend.push(f);
                 }
@@ -246,6 +356,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
         })
         .collect();
     diags.extend(rules::check_tree(&modules));
+    let mut diags = apply_options(diags, opts);
     let by_file: BTreeMap<&str, &SourceFile> = modules
         .iter()
         .flat_map(|m| m.all_files())

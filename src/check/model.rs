@@ -176,6 +176,7 @@ impl SourceFile {
             help,
             related: Vec::new(),
             span,
+            engine_only: None,
         }
     }
 

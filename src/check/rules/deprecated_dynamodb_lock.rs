@@ -1,7 +1,8 @@
 //! ## What it does
 //! Finds `dynamodb_table` in a module whose `required_version` admits Terraform >= 1.11 (or that
-//! declares none). `info`: which engine runs the module is not in the files, and OpenTofu does
-//! not deprecate the table.
+//! declares none). `info` while the engine is unknown, a `warning` with `engine = "terraform"`
+//! (`[check]` in tfboot.toml or `--engine`), nothing with `engine = "opentofu"`, which does not
+//! deprecate the table.
 //!
 //! ## Why is this bad?
 //! Terraform 1.11 made S3-native locking (`use_lockfile`) generally available and deprecated
@@ -61,11 +62,14 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     } else {
         "dynamodb_table is deprecated since Terraform 1.11 (OpenTofu keeps it): Terraform 1.11 and later, which required_version admits, print a deprecation warning on every run"
     };
-    out.push(table.file.diag(
+    let mut d = table.file.diag(
         RULE.id,
         Severity::Info,
         table.span.clone(),
         message,
         Some(help.into()),
-    ));
+    );
+    // With `engine = "terraform"` a warning; OpenTofu does not deprecate the table.
+    d.engine_only = Some(("terraform", Severity::Warning));
+    out.push(d);
 }

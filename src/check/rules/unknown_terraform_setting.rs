@@ -1,7 +1,8 @@
 //! ## What it does
 //! Finds an argument or block directly inside `terraform { }` that Terraform does not know. Known:
 //! `required_version`, `experiments`, `language` (arguments); `backend`, `cloud`,
-//! `required_providers`, `provider_meta` (blocks); and OpenTofu's `encryption` block. The pre-0.9
+//! `required_providers`, `provider_meta` (blocks); and OpenTofu's `encryption` block (`info` while
+//! the engine is unknown, an `error` with `engine = "terraform"`). The pre-0.9
 //! form written as arguments (`backend = "s3"` with `config = { … }`) gets its own message.
 //!
 //! ## Why is this bad?
@@ -86,6 +87,19 @@ pub fn check(module: &Module, out: &mut Vec<Diagnostic>) {
             }
             for b in tb.body.blocks() {
                 let name = b.ident.as_str();
+                if name == "encryption" {
+                    // OpenTofu's state encryption: Terraform rejects the block.
+                    let mut d = f.diag(
+                        RULE.id,
+                        Severity::Info,
+                        header_span(f, b),
+                        "`encryption` is OpenTofu's state encryption block: OpenTofu reads it, Terraform rejects it (\"Unsupported block type\")",
+                        Some("fine for OpenTofu; set engine = \"opentofu\" in [check] to say so".into()),
+                    );
+                    d.engine_only = Some(("terraform", Severity::Error));
+                    out.push(d);
+                    continue;
+                }
                 if BLOCKS.contains(&name) {
                     continue;
                 }
