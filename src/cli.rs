@@ -1646,6 +1646,7 @@ const TOPICS: &[(&str, &str)] = &[
         "migrate-lock",
         include_str!("../docs/topics/migrate-lock.md"),
     ),
+    ("severity", include_str!("../docs/topics/severity.md")),
 ];
 
 fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
@@ -1662,7 +1663,7 @@ fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
                     .trim_start_matches("# ");
                 s.push_str(&format!("  {t:<width$}  {title}\n"));
             }
-            s.push_str("\nRules:\n");
+            s.push_str("\nRules (default severity; `tfboot explain severity` says what each means):\n");
             for r in rules::ALL {
                 s.push_str(&format!(
                     "  {:<width$}  {:<7}  {}\n",

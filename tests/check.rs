@@ -372,6 +372,15 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         ),
         ("orphan-gcs", &[("orphan-tfbackend", "warning")], 0),
         ("not-partial", &[], 0),
+        // Names Terraform ignores (not rejects) in a block completed by -backend-config.
+        (
+            "ignored-with-backend-config",
+            &[
+                ("removed-attribute", "warning"),
+                ("unknown-attribute", "warning"),
+            ],
+            0,
+        ),
         // A repeated object key is a warning, and hides none of the file's other findings.
         (
             "duplicate-key-hides-nothing",
@@ -412,6 +421,9 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         for d in v["diagnostics"].as_array().unwrap() {
             let m = d["message"].as_str().unwrap();
             let h = d["help"].as_str().unwrap_or_default();
+            if *dir == "ignored-with-backend-config" {
+                assert!(m.contains("ignores it"), "{m}");
+            }
             if *dir == "orphan-gcs" {
                 assert!(h.contains("backend \"gcs\""), "{h}");
             }

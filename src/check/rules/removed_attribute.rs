@@ -45,11 +45,30 @@ pub fn is_removed(name: &str) -> bool {
 }
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    flag_replaced(
-        &RULE,
-        REMOVED,
-        |name| format!("`{name}` was removed in Terraform 1.10 (\"Unsupported argument\")"),
-        cfg,
-        out,
-    );
+    if cfg.kind != "s3" {
+        return;
+    }
+    for s in &cfg.settings {
+        let Some((name, with)) = REMOVED.iter().find(|(n, _)| *n == s.name) else {
+            continue;
+        };
+        let (severity, message) = if super::unknown_attribute::ignored_in_block(cfg, s) {
+            (
+                Severity::Warning,
+                format!("`{name}` was removed in Terraform 1.10: with -backend-config (this module's partial configuration) Terraform ignores it in the .tf block, so the role is never assumed"),
+            )
+        } else {
+            (
+                RULE.severity,
+                format!("`{name}` was removed in Terraform 1.10: Terraform rejects it (\"Unsupported argument\")"),
+            )
+        };
+        out.push(s.file.diag(
+            RULE.id,
+            severity,
+            s.key_span.clone(),
+            message,
+            Some(format!("use {with}")),
+        ));
+    }
 }

@@ -36,15 +36,36 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             .filter(|(d, _)| *d <= 3)
             .min();
         let help = suggestion.map(|(_, k)| format!("did you mean `{k}`?"));
-        out.push(s.file.diag(
-            RULE.id,
-            RULE.severity,
-            s.key_span.clone(),
-            format!(
-                "`{}` is not an argument of the {} backend",
-                s.name, cfg.kind
-            ),
-            help,
-        ));
+        // In the `.tf` block of a module initialised with -backend-config (it has partial
+        // configuration files), Terraform 1.11 does not reject the name: it ignores it.
+        let (severity, message) = if ignored_in_block(cfg, s) {
+            (
+                Severity::Warning,
+                format!(
+                    "`{}` is not an argument of the {} backend: with -backend-config (this module's partial configuration) Terraform ignores it in the .tf block, so it has no effect",
+                    s.name, cfg.kind
+                ),
+            )
+        } else {
+            (
+                RULE.severity,
+                format!(
+                    "`{}` is not an argument of the {} backend: Terraform rejects it (\"Unsupported argument\")",
+                    s.name, cfg.kind
+                ),
+            )
+        };
+        out.push(
+            s.file
+                .diag(RULE.id, severity, s.key_span.clone(), message, help),
+        );
     }
+}
+
+/// A setting written in the `.tf` block of a configuration merged with a partial-configuration
+/// file: Terraform 1.11.4, given `-backend-config`, silently ignores unknown and removed
+/// arguments there (checked: `encrpyt = true`, a top-level `role_arn`), and rejects them only in
+/// the `-backend-config` file itself.
+pub fn ignored_in_block(cfg: &BackendConfig, s: &Setting) -> bool {
+    cfg.tfbackend.is_some() && std::ptr::eq(s.file, cfg.block_file)
 }
