@@ -1663,7 +1663,9 @@ fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
                     .trim_start_matches("# ");
                 s.push_str(&format!("  {t:<width$}  {title}\n"));
             }
-            s.push_str("\nRules (default severity; `tfboot explain severity` says what each means):\n");
+            s.push_str(
+                "\nRules (default severity; `tfboot explain severity` says what each means):\n",
+            );
             for r in rules::ALL {
                 s.push_str(&format!(
                     "  {:<width$}  {:<7}  {}\n",

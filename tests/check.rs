@@ -372,6 +372,10 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         ),
         ("orphan-gcs", &[("orphan-tfbackend", "warning")], 0),
         ("not-partial", &[], 0),
+        // Placeholder addresses (templates, alternative variants) are no collision.
+        ("placeholder-collision", &[], 0),
+        // A file tfboot's parser cannot read but Terraform can, holding no backend settings.
+        ("parser-limit", &[("parse-error", "warning")], 0),
         // Names Terraform ignores (not rejects) in a block completed by -backend-config.
         (
             "ignored-with-backend-config",

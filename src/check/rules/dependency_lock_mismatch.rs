@@ -3,8 +3,10 @@
 //! version that does not satisfy the constraint, or a required provider the lock file lacks.
 //!
 //! ## Why is this bad?
-//! `terraform init` fails ("locked provider … does not match configured version constraint"), or
-//! silently installs an unlocked provider.
+//! A locked version outside the constraint makes `terraform init` fail ("locked provider … does
+//! not match configured version constraint"): an `error`. A provider the lock file lacks is a
+//! `warning`: `init` picks whatever version is newest that day and adds it (it fails only with
+//! `-lockfile=readonly`), so two machines can run different providers.
 //!
 //! ## Example
 //! `version = "~> 5.0"` in `required_providers`, `version = "6.2.0"` in the lock file.
@@ -109,11 +111,13 @@ pub fn check(module: &Module, out: &mut Vec<Diagnostic>) {
         .collect();
     for r in required_providers(module) {
         match locked.iter().find(|(a, _)| *a == r.source) {
+            // `terraform init` adds a missing provider (it only fails with -lockfile=readonly):
+            // a risk, not a rejection.
             None => out.push(r.file.diag(
                 RULE.id,
-                RULE.severity,
+                Severity::Warning,
                 r.span.clone(),
-                format!("provider {} ({}) is required but {} does not lock it", r.name, r.source, lock.display),
+                format!("provider {} ({}) is required but {} does not lock it: `terraform init` picks and adds a version (and fails with -lockfile=readonly); until then plan and apply stop with \"Inconsistent dependency lock file\"", r.name, r.source, lock.display),
                 Some("run `terraform init` (or `terraform providers lock`) and commit the lock file".into()),
             )),
             Some((_, Some(v))) => {

@@ -5,6 +5,9 @@
 //! account, container and key. Reported at each, naming the first few others (JSON `related` lists
 //! them all).
 //!
+//! Placeholder values (`UPDATE_ME`, `<bucket>`, `{{ … }}`) are no address yet and are skipped:
+//! templates and alternative variants of one stage share them on purpose.
+//!
 //! s3 roots that share `key` but set different `workspace_key_prefix` values collide only in the
 //! default workspace (other workspaces sit at `<prefix>/<workspace>/<key>`): a `warning` that says
 //! so. The same key with the same (or no) prefix is an `error`.
@@ -40,12 +43,35 @@ fn address(cfg: &BackendConfig) -> Option<String> {
     let mut out = vec![cfg.kind.clone()];
     for p in parts {
         match cfg.get(p) {
+            // A placeholder (`UPDATE_ME`, `<bucket>`) is no address yet: templates and
+            // alternative variants of one stage share it on purpose.
+            Some(s) if s.str().is_some_and(is_placeholder) => return None,
             Some(s) => out.push(s.str()?.to_string()),
             None if *p == "prefix" => out.push(String::new()),
             None => return None,
         }
     }
     Some(out.join("\u{0}"))
+}
+
+/// A value someone is meant to replace before use.
+fn is_placeholder(v: &str) -> bool {
+    let upper = v.to_ascii_uppercase();
+    [
+        "UPDATE_ME",
+        "REPLACE_ME",
+        "CHANGE_ME",
+        "CHANGEME",
+        "REPLACEME",
+        "YOUR_",
+        "TODO",
+        "XXX",
+    ]
+    .iter()
+    .any(|p| upper.contains(p))
+        || v.contains('<')
+        || v.contains("${")
+        || v.contains("{{")
 }
 
 pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
