@@ -419,6 +419,9 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
             .collect();
         assert_eq!(got, want, "{dir}:\n{json}");
         assert_eq!(got_code, *code, "{dir}:\n{json}");
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("precision_{dir}"), run_check(&[&path]).1);
+        });
         let (deny_code, _) = run_check(&[&path, "--deny-warnings"]);
         let warns = want.iter().any(|(_, s)| s == "warning" || s == "error");
         assert_eq!(deny_code, i32::from(warns), "{dir} with --deny-warnings");

@@ -210,6 +210,8 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
 pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckResult> {
     let exclude = globset(&opts.exclude)?;
     let partial_globs = globset(&opts.partial_config)?;
+    // GlobSet::is_match builds a candidate path even for an empty set: skip it entirely then.
+    let team_partial = |name: &str| !opts.partial_config.is_empty() && partial_globs.is_match(name);
     let base = opts
         .base
         .clone()
@@ -238,7 +240,7 @@ pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckR
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         let files = if meta.is_dir() {
-            let want = |name: &str| wanted(name) || partial_globs.is_match(name);
+            let want = |name: &str| wanted(name) || team_partial(name);
             let (files, errors) = crate::discover::walk_lenient(p, &want);
             skipped.extend(errors);
             files
@@ -254,7 +256,7 @@ pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckR
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                if path.is_file() && (wanted(&name) || partial_globs.is_match(&name)) {
+                if path.is_file() && (wanted(&name) || team_partial(&name)) {
                     v.push(path);
                 }
             }
@@ -275,12 +277,12 @@ pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckR
                 entry.lock = Some(f);
             } else if partial_config_name(&name)
                 && !name.ends_with(".tfbackend")
-                && !partial_globs.is_match(&name)
+                && !team_partial(&name)
             {
                 if !entry.maybe_partial.contains(&f) {
                     entry.maybe_partial.push(f);
                 }
-            } else if name.ends_with(".tfbackend") || partial_globs.is_match(&name) {
+            } else if name.ends_with(".tfbackend") || team_partial(&name) {
                 if !entry.tfbackend.contains(&f) {
                     entry.tfbackend.push(f);
                 }
@@ -331,7 +333,7 @@ pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckR
                 tfbackend,
                 lock,
             };
-            if !module.tf.is_empty() {
+            if !module.tf.is_empty() && !candidates.is_empty() {
                 let kind = module
                     .backend_blocks()
                     .first()
