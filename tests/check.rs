@@ -434,7 +434,7 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
             if *dir == "orphan-gcs" {
                 assert!(h.contains("backend \"gcs\""), "{h}");
             }
-            if *dir == "cloud-from-env" {
+            if *dir == "cloud-from-env" || *dir == "dynamic-nested" {
                 assert!(
                     !m.contains("-backend-config") && !h.contains("-backend-config"),
                     "{m} / {h}"

@@ -66,19 +66,21 @@ fn what(e: &Expression) -> Option<&'static str> {
 }
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    let cloud = cfg.kind == "cloud";
     for s in &cfg.settings {
         if let Some(kind) = what(s.value) {
-            out.push(report(s.file, s.span.clone(), s.name, kind));
+            out.push(report(s.file, s.span.clone(), s.name, kind, cloud));
         }
     }
     // Nested blocks too: `workspaces { name = var.ws }` in `cloud` / `remote`.
-    nested(cfg.block_file, &cfg.block.body, "", out);
+    nested(cfg.block_file, &cfg.block.body, "", cloud, out);
 }
 
 fn nested(
     file: &SourceFile,
     body: &hcl::edit::structure::Body,
     path: &str,
+    cloud: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     for b in body.blocks() {
@@ -86,19 +88,31 @@ fn nested(
         for a in b.body.attributes() {
             if let Some(kind) = what(&a.value) {
                 let name = format!("{here}{}", a.key.as_str());
-                out.push(report(file, a.span().unwrap_or(0..0), &name, kind));
+                out.push(report(file, a.span().unwrap_or(0..0), &name, kind, cloud));
             }
         }
-        nested(file, &b.body, &here, out);
+        nested(file, &b.body, &here, cloud, out);
     }
 }
 
-fn report(file: &SourceFile, span: std::ops::Range<usize>, name: &str, kind: &str) -> Diagnostic {
+fn report(
+    file: &SourceFile,
+    span: std::ops::Range<usize>,
+    name: &str,
+    kind: &str,
+    cloud: bool,
+) -> Diagnostic {
+    // A `cloud` block takes no -backend-config: its values come from the environment instead.
+    let help = if cloud {
+        "write the literal value, or leave it out and set TF_CLOUD_ORGANIZATION / TF_CLOUD_HOSTNAME / TF_CLOUD_PROJECT / TF_WORKSPACE where Terraform runs"
+    } else {
+        "write the literal value, or pass it with `terraform init -backend-config=…` (tfboot generate writes such files)"
+    };
     file.diag(
         RULE.id,
         RULE.severity,
         span,
         format!("`{name}` is {kind}: backend settings must be literals (Terraform evaluates them before variables, locals or functions exist)"),
-        Some("write the literal value, or pass it with `terraform init -backend-config=…` (tfboot generate writes such files)".into()),
+        Some(help.into()),
     )
 }
