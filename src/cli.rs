@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::apply::{self, ApplyOptions};
 use crate::config::{LoadedConfig, DEFAULT_FILE};
+use crate::discover::lexical_abs;
 use crate::error::{Error, Result};
 use crate::generate;
 use crate::model::{Encryption, LockMode, Project, ProjectInput, Sourced, DEFAULT_BOOTSTRAP_DIR};
@@ -741,28 +742,6 @@ fn region_from_env() -> Option<Sourced> {
         }
     }
     None
-}
-
-/// `p` made absolute against the working directory, `.` and `..` resolved without touching the
-/// file system (the directory may not exist yet).
-fn lexical_abs(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let base = if p.is_absolute() {
-        PathBuf::new()
-    } else {
-        std::env::current_dir().unwrap_or_default()
-    };
-    let mut out = PathBuf::new();
-    for c in base.join(p).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `path` relative to `base` (both absolute and lexically normal).

@@ -35,6 +35,28 @@ fn rel(base: &Path, p: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// `p` made absolute against the working directory, `.` and `..` resolved without touching the
+/// file system (the path may not exist yet).
+pub fn lexical_abs(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Join a relative module source onto a directory, resolving `.` and `..`; `None` if it leaves the
 /// repository.
 fn resolve(dir: &str, source: &str) -> Option<String> {

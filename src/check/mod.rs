@@ -155,27 +155,6 @@ fn globset(patterns: &[String]) -> Result<globset::GlobSet> {
     b.build().map_err(|e| Error::Usage(e.to_string()))
 }
 
-/// `p` made absolute against the working directory, `.` and `..` resolved lexically.
-fn absolute(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let joined = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Engine, selection and severity overrides, applied to what the rules found.
 fn apply_options(diags: Vec<Diagnostic>, opts: &CheckOptions) -> Vec<Diagnostic> {
     diags
@@ -215,12 +194,12 @@ pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckR
     let base = opts
         .base
         .clone()
-        .unwrap_or_else(|| absolute(Path::new(".")));
+        .unwrap_or_else(|| crate::discover::lexical_abs(Path::new(".")));
     let excluded = |p: &Path| {
         if opts.exclude.is_empty() {
             return false;
         }
-        let abs = absolute(p);
+        let abs = crate::discover::lexical_abs(p);
         let rel = abs.strip_prefix(&base).unwrap_or(&abs);
         // A file is excluded when it or any directory above it matches.
         let mut probe = Some(rel);
