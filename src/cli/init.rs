@@ -1,0 +1,185 @@
+//! `tfboot init`: write a tfboot.toml (and its JSON Schema) to start from.
+
+use super::*;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # then: tfboot generate"
+)]
+pub struct InitArgs {
+    /// Project name; the bucket becomes `<name>-tfstate` [default: the current directory's name,
+    /// lowercased, other characters as `-`].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// An environment to add (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub envs: Vec<String>,
+    /// State lock.
+    #[arg(long, value_enum, default_value_t = LockMode::Dynamodb)]
+    pub lock: LockMode,
+    /// Where to write the file.
+    #[arg(long, default_value = DEFAULT_FILE)]
+    pub config: PathBuf,
+    /// Overwrite an existing config file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
+    if a.config.is_dir() {
+        return Err(Error::Usage(format!(
+            "--config {} is a directory; name the file to write (e.g. --config {})",
+            a.config.display(),
+            a.config.join(DEFAULT_FILE).display()
+        )));
+    }
+    if a.config.exists() && !a.force {
+        return Err(Error::Refused(vec![a.config.clone()]));
+    }
+    let name = match &a.name {
+        Some(n) => {
+            // A name that makes no valid bucket gets the clean-up a directory name gets, as a
+            // suggestion (a name given explicitly is never changed behind the user's back).
+            let cleaned = clean_name(n);
+            let bucket_ok = |n: &str| validate::bucket_name(&format!("{n}-tfstate")).is_ok();
+            if !bucket_ok(n) && cleaned != *n && bucket_ok(&cleaned) {
+                return Err(Error::Invalid(vec![crate::error::InvalidValue {
+                    file: None,
+                    line: None,
+                    field: "--name".into(),
+                    value: n.clone(),
+                    rule: format!(
+                        "the state bucket would be {n}-tfstate, and S3 bucket names use only lowercase letters, digits, '.' and '-'; did you mean --name {cleaned} (bucket {cleaned}-tfstate)?"
+                    ),
+                }]));
+            }
+            Sourced::flag("--name", n.clone())
+        }
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+            let base = cwd
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Sourced::flag("--name (from the directory name)", clean_name(&base))
+        }
+    };
+    let region = match &a.region {
+        Some(r) => Sourced::flag("--region", r.clone()),
+        None => match region_from_env() {
+            Some(r) => r,
+            None => {
+                return Err(Error::Usage(
+                    "--region is required (or set AWS_REGION): the state bucket's region is written into every backend block".into(),
+                ))
+            }
+        },
+    };
+    let bucket = Sourced {
+        value: format!("{}-tfstate", name.value),
+        ..name.clone()
+    };
+    // Validate through the same model the config will go through.
+    let input = ProjectInput {
+        bucket: bucket.clone(),
+        region: region.clone(),
+        lock: a.lock,
+        lock_table: None,
+        encryption: Encryption::Kms,
+        encryption_field: "encryption".into(),
+        kms_key_arn: None,
+        bootstrap_dir: None,
+        bootstrap_key: None,
+        tags: Vec::new(),
+        envs: a
+            .envs
+            .iter()
+            .map(|e| crate::model::EnvInput {
+                name: Sourced::flag("--env", e.clone()),
+                dir: None,
+                key: None,
+                role_arn: None,
+                workspace_key_prefix: None,
+                tags: Vec::new(),
+            })
+            .collect(),
+        layout: Default::default(),
+        discover: None,
+    };
+    input.build()?;
+    // Editors with TOML schema support (taplo / Even Better TOML) read the directive on line 1.
+    let schema_path = a
+        .config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from(SCHEMA_FILE), |p| p.join(SCHEMA_FILE));
+    let schema = crate::config::json_schema();
+    if let Ok(existing) = std::fs::read_to_string(&schema_path) {
+        if existing != schema && !a.force {
+            return Err(Error::Refused(vec![schema_path]));
+        }
+    }
+    let mut text = format!("#:schema ./{SCHEMA_FILE}\n");
+    text.push_str("# tfboot configuration: `tfboot generate` writes what this file describes.\n");
+    text.push_str("[state]\n");
+    text.push_str(&format!("bucket     = {}\n", toml_str(&bucket.value)));
+    text.push_str(&format!("region     = {}\n", toml_str(&region.value)));
+    text.push_str(&format!(
+        "lock       = {}  # dynamodb | s3 (use_lockfile, Terraform >= 1.10) | both\n",
+        toml_str(a.lock.as_str())
+    ));
+    text.push_str("encryption = \"kms\"       # kms (the module creates a key) | aes256\n");
+    text.push_str("# lock_table    = \"<bucket>-lock\"\n");
+    text.push_str(
+        "# kms_key_arn   = \"arn:aws:kms:<region>:<account>:key/<id>\"  # use an existing key\n",
+    );
+    text.push_str("# bootstrap_dir = \"bootstrap\"\n");
+    text.push_str("# tags          = { team = \"platform\" }\n");
+    for e in &a.envs {
+        text.push_str(&format!("\n[[env]]\nname = {}\n", toml_str(e)));
+    }
+    crate::write::atomic_write(&schema_path, schema.as_bytes())?;
+    crate::write::atomic_write(&a.config, text.as_bytes())?;
+    if ui.quiet {
+        return Ok(0);
+    }
+    writeln!(out, "wrote {}", a.config.display()).map_err(|e| Error::io("stdout", e))?;
+    writeln!(
+        out,
+        "wrote {} (editor completion and validation)",
+        schema_path.display()
+    )
+    .map_err(|e| Error::io("stdout", e))?;
+    let generate = if a.config == Path::new(DEFAULT_FILE) {
+        "tfboot generate".to_string()
+    } else {
+        format!(
+            "tfboot generate --config {}",
+            shell_quote(&a.config.to_string_lossy())
+        )
+    };
+    writeln!(
+        out,
+        "next: {generate}   (writes the bootstrap module to {DEFAULT_BOOTSTRAP_DIR}/)"
+    )
+    .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
+}
+
+/// A project name as bucket names allow it: lowercase, every other character a `-`, no `-` at
+/// either end or twice in a row (`Acme_Corp` → `acme-corp`).
+fn clean_name(n: &str) -> String {
+    let mapped: String = n
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    mapped
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
