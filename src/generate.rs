@@ -90,6 +90,29 @@ pub const RETIRE_TABLE: &str = "it declares the DynamoDB lock table. Deleting th
 /// Retiring the KMS key: state written before the switch can only be read with it.
 pub const RETIRE_KEY: &str = "it declares the KMS key that encrypts the state written so far: every state object and the lock table stay encrypted with it until rewritten, and cannot be read without it. Deleting the file makes the next `terraform apply` schedule the key for deletion (deletion_window_in_days = 30; `aws kms cancel-key-deletion` undoes it within the window). Keep the key until every root has written its state again, or keep it for good by replacing the file with `removed` blocks (`from = aws_kms_key.state` and `from = aws_kms_alias.state`, `lifecycle { destroy = false }`, Terraform >= 1.7)";
 
+/// Retiring the state bucket: it holds every state.
+pub const RETIRE_BUCKET: &str = "it declares the state bucket, which holds the state of every root. Deleting the file alone makes the next `terraform apply` of that module try to destroy the bucket (prevent_destroy stops it). If the module moved (a new bootstrap_dir), move its state with it (`terraform state mv` or a `moved` block) before deleting the old files; the module's README describes the teardown";
+
+/// Retiring a root's backend while the root still has its Terraform files.
+pub const RETIRE_BACKEND: &str = "the directory still holds Terraform files: without this backend, its next `terraform init` offers to copy the state to local disk. Delete the root, or give it a backend again (an [[env]] or [discover] entry), before deleting this file";
+
+fn is_backend_file(rel: &str) -> bool {
+    rel.ends_with("/backend.tf") || rel == "backend.tf" || rel.ends_with(".tfbackend")
+}
+
+/// Whether the directory of a backend file still holds other `.tf` files (a live root).
+fn root_still_there(file: &Path) -> bool {
+    let Some(dir) = file.parent() else {
+        return false;
+    };
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name != "backend.tf" && crate::discover::is_config_file(&name, false)
+        })
+    })
+}
+
 fn stale_files<'a>(root: &Path, candidates: impl Iterator<Item = &'a String>) -> Vec<StaleFile> {
     candidates
         .filter_map(|rel| {
@@ -103,6 +126,10 @@ fn stale_files<'a>(root: &Path, candidates: impl Iterator<Item = &'a String>) ->
                 Some(RETIRE_KEY)
             } else if text.contains("resource \"aws_dynamodb_table\"") {
                 Some(RETIRE_TABLE)
+            } else if text.contains("resource \"aws_s3_bucket\"") {
+                Some(RETIRE_BUCKET)
+            } else if is_backend_file(rel) && root_still_there(&root.join(rel)) {
+                Some(RETIRE_BACKEND)
             } else {
                 None
             };

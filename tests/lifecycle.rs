@@ -572,3 +572,47 @@ fn a_root_initialised_before_it_had_a_backend_needs_migrate_state() {
     );
     assert!(!r.stdout.contains("cd envs/prod &&"), "{}", r.stdout);
 }
+
+#[test]
+fn a_stale_backend_of_a_live_root_and_a_stale_bucket_say_what_deleting_them_means() {
+    let sb = project();
+    sb.write("envs/dev/main.tf", "resource \"terraform_data\" \"x\" {}\n");
+    sb.write(
+        "tfboot.toml",
+        &CONFIG
+            .replace("\n[[env]]\nname = \"dev\"\n", "")
+            .replace("\n[[env]]\nname = \"prod\"\n", "")
+            .replace(
+                "region = \"eu-west-1\"\n",
+                "region = \"eu-west-1\"\nbootstrap_dir = \"infra/bootstrap\"\n",
+            ),
+    );
+    let r = sb.run(&["generate"]).ok();
+    let after = |path: &str| {
+        let at = r
+            .stdout
+            .find(&format!("stale: {path} "))
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        r.stdout[at..]
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        after("envs/dev/backend.tf").contains("offers to copy the state to local disk"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        after("bootstrap/s3.tf").contains("declares the state bucket"),
+        "{}",
+        r.stdout
+    );
+    // A removed env whose directory is gone entirely needs no such warning.
+    assert!(
+        !after("envs/prod/backend.tf").contains("careful"),
+        "{}",
+        r.stdout
+    );
+}
