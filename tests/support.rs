@@ -37,6 +37,18 @@ impl Run {
         );
         self
     }
+    /// Every one of `parts` appears in stderr.
+    #[track_caller]
+    pub fn stderr_has_all(self, parts: &[&str]) -> Self {
+        for s in parts {
+            assert!(
+                self.stderr.contains(s),
+                "stderr lacks {s:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
     #[track_caller]
     pub fn stdout_has(self, s: &str) -> Self {
         assert!(

@@ -91,10 +91,7 @@ fn is_partial_config(file: &SourceFile, kind: Option<&str>) -> bool {
     if !enough {
         return false;
     }
-    let fits = |k: &str| {
-        rules::schema::known_names(k)
-            .is_some_and(|known| names.iter().all(|n| known.iter().any(|k| k == n)))
-    };
+    let fits = |k: &str| rules::schema::accepts_all(k, &names);
     match kind {
         Some(k) => fits(k),
         None => rules::schema::kinds().any(fits),

@@ -482,17 +482,21 @@ impl<'a> BackendConfig<'a> {
 
 /// The keys of an object expression (`{ s3 = "…", "sts" = "…" }`).
 pub fn object_keys(e: &Expression) -> Vec<String> {
-    use hcl::edit::expr::ObjectKey;
     let Expression::Object(o) = e else {
         return Vec::new();
     };
-    o.iter()
-        .map(|(k, _)| match k {
-            ObjectKey::Ident(i) => i.as_str().to_string(),
-            ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
-            ObjectKey::Expression(other) => other.to_string().trim().to_string(),
-        })
-        .collect()
+    o.iter().map(|(k, _)| object_key_name(k)).collect()
+}
+
+/// An object key as a name: `s3` for both `s3 = …` and `"s3" = …`; other key expressions as
+/// written.
+pub fn object_key_name(k: &hcl::edit::expr::ObjectKey) -> String {
+    use hcl::edit::expr::ObjectKey;
+    match k {
+        ObjectKey::Ident(i) => i.as_str().to_string(),
+        ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+        ObjectKey::Expression(other) => other.to_string().trim().to_string(),
+    }
 }
 
 /// True for a host that is this machine: `localhost`, `127.0.0.0/8`, `::1`.

@@ -209,32 +209,14 @@ pub(super) fn cmd_bootstrap(
     } else {
         Vec::new()
     };
-    for d in &deleted {
-        writeln!(out, "deleted   {d}").map_err(|e| Error::io("stdout", e))?;
-    }
-    let remaining: Vec<crate::generate::StaleFile> = generation
-        .stale
-        .iter()
-        .filter(|f| !deleted.contains(&f.path))
-        .cloned()
-        .collect();
     let source = config.clone().unwrap_or_else(|| PathBuf::from("the flags"));
-    print_stale(
+    let remaining = report_stale(
         out,
-        &remaining,
+        &generation.stale,
+        &deleted,
         &source,
         "rerunning the command with --prune deletes it",
     )?;
-    for f in generation
-        .stale
-        .iter()
-        .filter(|f| deleted.contains(&f.path))
-    {
-        if let Some(why) = f.retire {
-            writeln!(out, "warning: deleted {}: {why}", f.path)
-                .map_err(|e| Error::io("stdout", e))?;
-        }
-    }
     let module_dir = root.join(&project.bootstrap.dir);
     if !a.apply {
         if !remaining.is_empty() {

@@ -89,30 +89,13 @@ pub(super) fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Res
     if json {
         return generate_json(out, plan, &generation, &deleted, &reinit, false);
     }
-    for d in &deleted {
-        w(out, format!("deleted   {d}"))?;
-    }
-    let remaining: Vec<crate::generate::StaleFile> = generation
-        .stale
-        .iter()
-        .filter(|f| !deleted.contains(&f.path))
-        .cloned()
-        .collect();
-    print_stale(
+    report_stale(
         out,
-        &remaining,
+        &generation.stale,
+        &deleted,
         &config,
         "`tfboot generate --prune` deletes it",
     )?;
-    for f in generation
-        .stale
-        .iter()
-        .filter(|f| deleted.contains(&f.path))
-    {
-        if let Some(why) = f.retire {
-            w(out, format!("warning: deleted {}: {why}", f.path))?;
-        }
-    }
     print_reinit(out, &reinit)?;
     if ui.quiet {
         return Ok(0);

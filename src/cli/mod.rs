@@ -249,6 +249,33 @@ fn dir_display(p: &Path) -> String {
     }
 }
 
+/// What a run did about stale files: the ones `--prune` deleted (with the retire warning of any
+/// that held a resource), then the ones that remain. Returns the remaining ones.
+fn report_stale(
+    out: &mut dyn Write,
+    stale: &[crate::generate::StaleFile],
+    deleted: &[String],
+    source: &Path,
+    prune_hint: &str,
+) -> Result<Vec<crate::generate::StaleFile>> {
+    let w =
+        |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    for d in deleted {
+        w(out, format!("deleted   {d}"))?;
+    }
+    let (gone, remaining): (Vec<_>, Vec<_>) = stale
+        .iter()
+        .cloned()
+        .partition(|f| deleted.contains(&f.path));
+    print_stale(out, &remaining, source, prune_hint)?;
+    for f in &gone {
+        if let Some(why) = f.retire {
+            w(out, format!("warning: deleted {}: {why}", f.path))?;
+        }
+    }
+    Ok(remaining)
+}
+
 fn print_stale(
     out: &mut dyn Write,
     stale: &[crate::generate::StaleFile],

@@ -56,15 +56,7 @@ pub fn required_providers(module: &Module) -> Vec<Required<'_>> {
                         Expression::Object(o) => {
                             let get = |k: &str| {
                                 o.iter().find_map(|(key, v)| {
-                                    let kn = match key {
-                                        hcl::edit::expr::ObjectKey::Ident(i) => {
-                                            i.as_str().to_string()
-                                        }
-                                        hcl::edit::expr::ObjectKey::Expression(e) => {
-                                            e.as_str().unwrap_or_default().to_string()
-                                        }
-                                    };
-                                    (kn == k)
+                                    (crate::check::model::object_key_name(key) == k)
                                         .then(|| v.expr().as_str().map(str::to_string))
                                         .flatten()
                                 })

@@ -78,13 +78,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             continue;
         };
         for (k, v) in o.iter() {
-            let key = match k {
-                hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
-                hcl::edit::expr::ObjectKey::Expression(Expression::String(st)) => {
-                    st.value().to_string()
-                }
-                _ => continue,
-            };
+            let key = crate::check::model::object_key_name(k);
             let e = v.expr();
             match (key.as_str(), e) {
                 ("role_arn", Expression::String(st)) => check_one(

@@ -40,10 +40,7 @@ pub fn kind_of(file: &SourceFile) -> Option<&'static str> {
         "remote",
     ]
     .into_iter()
-    .find(|k| {
-        schema::known_names(k)
-            .is_some_and(|known| names.iter().all(|n| known.iter().any(|x| x == n)))
-    })
+    .find(|k| schema::accepts_all(k, &names))
 }
 
 pub fn check(module: &Module, out: &mut Vec<Diagnostic>) {

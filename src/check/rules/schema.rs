@@ -40,3 +40,8 @@ pub fn known_names(kind: &str) -> Option<&'static Vec<String>> {
 pub fn kinds() -> impl Iterator<Item = &'static str> {
     names().keys().map(String::as_str)
 }
+
+/// Whether backend type `kind` takes every one of `names` as an argument.
+pub fn accepts_all(kind: &str, names: &[&str]) -> bool {
+    known_names(kind).is_some_and(|known| names.iter().all(|n| known.iter().any(|k| k == n)))
+}
