@@ -21,14 +21,15 @@ pub struct ApplyOptions {
     /// `terraform`, `tofu`, or a path.
     pub terraform: String,
     pub auto_approve: bool,
-    /// Partial backend configuration passed to every `init` that configures the S3 backend.
+    /// Partial backend configuration passed to every `init` that configures the remote backend.
     pub backend_config: Option<PathBuf>,
     /// Terraform's colours: only when tfboot's own stdout is a terminal (else `-no-color`).
     pub color: bool,
     /// `s3://bucket/key` of the module's own state, for messages.
     pub state_url: String,
-    /// The bucket's name, for messages about a bucket that exists already.
-    pub bucket: String,
+    /// The store the module builds: what it must hold before the switch, and how its failures
+    /// read.
+    pub store: crate::backend::Store,
 }
 
 /// What happened to the module's state, for the summary.
@@ -167,18 +168,8 @@ fn spawn_error(bin: &str, e: std::io::Error) -> Error {
     }
 }
 
-/// Why an `apply` failed, when it is one of the failures people hit at bootstrap.
-pub fn explain_apply_failure(stdout: &str, stderr: &str, bucket: &str) -> Option<String> {
-    if stderr.contains("BucketAlreadyOwnedByYou") {
-        return Some(format!(
-            "the bucket {bucket} exists already and your account owns it (BucketAlreadyOwnedByYou): it was made by hand or by an earlier bootstrap whose state is gone. Take it over instead of creating it (`tfboot adopt`, or `terraform import aws_s3_bucket.state {bucket}` and the other resources by hand), or pick another --bucket name. The state stays local (with whatever this apply did create), and a rerun continues from it"
-        ));
-    }
-    if stderr.contains("BucketAlreadyExists") {
-        return Some(format!(
-            "a bucket named {bucket} exists in another AWS account (BucketAlreadyExists): bucket names are global across all accounts, so pick another name (for example with your account id or organisation in it). The state stays local (with whatever this apply did create)"
-        ));
-    }
+/// A declined apply, which every backend reports the same way.
+pub fn explain_declined(stdout: &str, stderr: &str) -> Option<String> {
     if stdout.contains("Apply cancelled") || stderr.contains("Apply cancelled") {
         return Some("apply declined; nothing changed, rerun to continue".to_string());
     }
@@ -197,7 +188,7 @@ fn apply_step(log: &mut dyn Write, dir: &Path, opts: &ApplyOptions) -> Result<()
     if c.success {
         return Ok(());
     }
-    let message = explain_apply_failure(&c.stdout, &c.stderr, &opts.bucket).unwrap_or_else(|| {
+    let message = opts.store.explain_apply_failure(&c.stdout, &c.stderr).unwrap_or_else(|| {
         format!(
             "{} exited with {}; fix the cause and rerun the same tfboot command to continue from this step",
             opts.terraform,
@@ -466,7 +457,8 @@ pub fn bootstrap(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result
         std::fs::remove_file(&override_path).map_err(|e| Error::io(&override_path, e))?;
         let _ = writeln!(
             log,
-            "tfboot: 3/5 removed {OVERRIDE_FILE}: backend.tf now selects the S3 backend"
+            "tfboot: 3/5 removed {OVERRIDE_FILE}: backend.tf now selects the {} backend",
+            opts.store.kind().name().to_uppercase()
         );
     } else {
         let _ = writeln!(
@@ -659,10 +651,8 @@ fn conflict(
 /// After `apply`, the bucket must be in the local state before the override goes: an apply that
 /// was declined (or created nothing) must not switch the module to a backend that does not exist.
 fn verify_bucket_in_state(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result<()> {
-    let _ = writeln!(
-        log,
-        "tfboot: 3/5 checking that the state holds aws_s3_bucket.state"
-    );
+    let resource = opts.store.state_resource();
+    let _ = writeln!(log, "tfboot: 3/5 checking that the state holds {resource}");
     let out = Command::new(&opts.terraform)
         .args(["state", "list"])
         .current_dir(dir)
@@ -670,10 +660,10 @@ fn verify_bucket_in_state(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) 
         .output()
         .map_err(|e| spawn_error(&opts.terraform, e))?;
     let listed = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || !listed.lines().any(|l| l.trim() == "aws_s3_bucket.state") {
+    if !out.status.success() || !listed.lines().any(|l| l.trim() == resource) {
         return Err(Error::StepFailed {
             step: "3/5 verify".into(),
-            message: "the local state does not hold aws_s3_bucket.state (was the apply declined?); the state stays local, rerun to continue".into(),
+            message: format!("the local state does not hold {resource} (was the apply declined?); the state stays local, rerun to continue"),
         });
     }
     Ok(())
@@ -713,30 +703,70 @@ mod tests {
         assert!(which_is_newer(&a, &c).contains("lineages differ"));
     }
 
+    fn s3_store() -> crate::backend::Store {
+        crate::backend::Store::S3(crate::backend::s3::Store {
+            bucket: "x".into(),
+            region: "eu-west-1".into(),
+            encryption: crate::backend::s3::StoreEncryption::Aes256,
+            tags: Default::default(),
+            lock: crate::backend::s3::Lock {
+                mode: crate::backend::s3::LockMode::S3,
+                table: None,
+            },
+        })
+    }
+
+    fn gcs_store() -> crate::backend::Store {
+        crate::backend::Store::Gcs(crate::backend::gcs::Store {
+            bucket: "x".into(),
+            project: "acme-infra".into(),
+            location: "EU".into(),
+            encryption: crate::backend::gcs::StoreEncryption::Google,
+            labels: Default::default(),
+        })
+    }
+
     #[test]
     fn known_apply_failures_are_named() {
-        let owned = explain_apply_failure(
-            "",
-            "Error: creating S3 Bucket (x): BucketAlreadyOwnedByYou: ...",
-            "x",
-        )
-        .unwrap();
+        let s3 = s3_store();
+        let owned = s3
+            .explain_apply_failure(
+                "",
+                "Error: creating S3 Bucket (x): BucketAlreadyOwnedByYou: ...",
+            )
+            .unwrap();
         assert!(owned.contains("tfboot adopt"), "{owned}");
-        let taken = explain_apply_failure(
-            "",
-            "api error BucketAlreadyExists: The requested bucket name is not available",
-            "x",
-        )
-        .unwrap();
+        let taken = s3
+            .explain_apply_failure(
+                "",
+                "api error BucketAlreadyExists: The requested bucket name is not available",
+            )
+            .unwrap();
         assert!(taken.contains("another AWS account"), "{taken}");
-        let declined = explain_apply_failure("\nApply cancelled.\n", "", "x").unwrap();
-        assert_eq!(
-            declined,
-            "apply declined; nothing changed, rerun to continue"
+        for store in [s3_store(), gcs_store()] {
+            let declined = store
+                .explain_apply_failure("\nApply cancelled.\n", "")
+                .unwrap();
+            assert_eq!(
+                declined,
+                "apply declined; nothing changed, rerun to continue"
+            );
+            assert_eq!(
+                store.explain_apply_failure("", "Error: something else"),
+                None
+            );
+        }
+        let gcs = gcs_store();
+        let owned = gcs
+            .explain_apply_failure("", "googleapi: Error 409: Your previous request to create the named bucket succeeded and you already own it., conflict")
+            .unwrap();
+        assert!(
+            owned.contains("terraform import google_storage_bucket.state x"),
+            "{owned}"
         );
-        assert_eq!(
-            explain_apply_failure("", "Error: something else", "x"),
-            None
-        );
+        let taken = gcs
+            .explain_apply_failure("", "googleapi: Error 409: The requested bucket name is not available. The bucket namespace is shared by all users of the system., conflict")
+            .unwrap();
+        assert!(taken.contains("another project"), "{taken}");
     }
 }

@@ -6,25 +6,26 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::backend::{BackendKind, Sections};
 use crate::error::{Error, InvalidValue, Result};
-use crate::model::{Encryption, Layout, LockMode};
+use crate::model::Layout;
 
 pub const DEFAULT_FILE: &str = "tfboot.toml";
 
-/// tfboot.toml: the state bucket, its lock, the bootstrap module and the backends of every
-/// environment and discovered root module.
+/// tfboot.toml for one backend: `S` is its `[state]` section, `E` its `[[env]]` entries.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
+pub struct FileOf<S, E> {
     /// `dir` (default): `<dir>/backend.tf` per environment. `tfbackend`: one
-    /// `<dir>/<env>.s3.tfbackend` partial configuration per environment beside a `backend "s3" {}`.
+    /// `<dir>/<env>.<backend>.tfbackend` partial configuration per environment beside an empty
+    /// backend block.
     #[serde(default)]
     pub layout: Layout,
-    /// The state bucket, its lock and the bootstrap module.
-    pub state: StateSection,
-    /// Environments, each with its own backend and state key.
-    #[serde(default)]
-    pub env: Vec<EnvSection>,
+    /// The state store (its backend, bucket and lock) and the bootstrap module.
+    pub state: S,
+    /// Environments, each with its own backend and state address.
+    #[serde(default = "Vec::<E>::new")]
+    pub env: Vec<E>,
     /// Root modules found by globs in large monorepos.
     pub discover: Option<DiscoverSection>,
     /// Directory (relative to this file) of template overrides: `*.tera` files named like tfboot's
@@ -33,6 +34,36 @@ pub struct ConfigFile {
     pub templates: Option<Spanned<String>>,
     /// What `tfboot check` reports: rule selection, severities, excluded paths, the engine.
     pub check: Option<CheckSection>,
+}
+
+/// A tfboot.toml, whichever backend it uses.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub layout: Layout,
+    /// `[state]` and `[[env]]`, in the shape of the backend.
+    pub sections: Sections,
+    pub discover: Option<DiscoverSection>,
+    pub templates: Option<Spanned<String>>,
+    pub check: Option<CheckSection>,
+}
+
+/// Parse `source` as the tfboot.toml of the backend whose sections `wrap` makes.
+pub fn parse_as<S, E>(
+    source: &str,
+    wrap: fn(S, Vec<E>) -> Sections,
+) -> std::result::Result<ConfigFile, toml::de::Error>
+where
+    S: serde::de::DeserializeOwned,
+    E: serde::de::DeserializeOwned,
+{
+    let f: FileOf<S, E> = toml::from_str(source)?;
+    Ok(ConfigFile {
+        layout: f.layout,
+        sections: wrap(f.state, f.env),
+        discover: f.discover,
+        templates: f.templates,
+        check: f.check,
+    })
 }
 
 /// `[check]`: which rules `tfboot check` runs and how loud they are. Flags override.
@@ -130,62 +161,6 @@ fn strip_other_tables(source: &str) -> String {
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StateSection {
-    /// Name of the S3 bucket that holds all state.
-    #[schemars(with = "String")]
-    pub bucket: Spanned<String>,
-    /// The bucket's region, written into every backend block.
-    #[schemars(with = "String")]
-    pub region: Spanned<String>,
-    /// `dynamodb` (default) | `s3` | `both`.
-    #[serde(default)]
-    pub lock: LockMode,
-    /// DynamoDB lock table; default `<bucket>-lock`. Unused when `lock = "s3"`.
-    #[schemars(with = "Option<String>")]
-    pub lock_table: Option<Spanned<String>>,
-    /// `kms` (default: the module creates a customer-managed key) | `aes256`.
-    #[serde(default)]
-    pub encryption: Encryption,
-    /// Use this existing KMS key instead of creating one.
-    #[schemars(with = "Option<String>")]
-    pub kms_key_arn: Option<Spanned<String>>,
-    /// Where the bootstrap module is written; default `bootstrap`.
-    #[schemars(with = "Option<String>")]
-    pub bootstrap_dir: Option<Spanned<String>>,
-    /// State key of the bootstrap module itself; default `bootstrap/terraform.tfstate`.
-    #[schemars(with = "Option<String>")]
-    pub bootstrap_key: Option<Spanned<String>>,
-    /// Tags for every resource the bootstrap module creates (provider `default_tags`).
-    #[serde(default)]
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
-    pub tags: Option<Spanned<BTreeMap<String, String>>>,
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnvSection {
-    #[schemars(with = "String")]
-    pub name: Spanned<String>,
-    /// Default `envs/<name>`.
-    #[schemars(with = "Option<String>")]
-    pub dir: Option<Spanned<String>>,
-    /// Default `<dir>/terraform.tfstate`.
-    #[schemars(with = "Option<String>")]
-    pub key: Option<Spanned<String>>,
-    /// Backend `assume_role = { role_arn = … }`.
-    #[schemars(with = "Option<String>")]
-    pub role_arn: Option<Spanned<String>>,
-    #[schemars(with = "Option<String>")]
-    pub workspace_key_prefix: Option<Spanned<String>>,
-    /// Not supported: read only to reject it with a reason (the S3 backend tags nothing, so it
-    /// would change no generated file). Not in the schema.
-    #[serde(default)]
-    #[schemars(skip)]
-    pub tags: Option<Spanned<BTreeMap<String, String>>>,
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DiscoverSection {
     /// Globs of directories (relative to the config file) that hold root modules.
     #[serde(default)]
@@ -266,15 +241,19 @@ impl LoadedConfig {
     }
 
     pub fn parse(path: &Path, source: String) -> Result<Self> {
+        let kind = backend_of(&source).map_err(|message| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })?;
         // serde stops at the first unknown field; every one of them is reported at once instead.
-        let unknown = unknown_fields(&source);
+        let unknown = unknown_fields(&source, kind);
         if !unknown.is_empty() {
             return Err(Error::Config {
                 path: path.to_path_buf(),
                 message: unknown.join(&format!("\nerror: {}: ", path.display())),
             });
         }
-        let file: ConfigFile = toml::from_str(&source).map_err(|e| Error::Config {
+        let file = kind.parse_config(&source).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             message: describe_toml_error(&source, &e),
         })?;
@@ -299,6 +278,42 @@ impl LoadedConfig {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::new(),
         }
+    }
+
+    /// A string setting of this file and where it is.
+    pub fn sourced(&self, field: &str, v: &Spanned<String>) -> crate::model::Sourced {
+        crate::model::Sourced {
+            value: v.get_ref().clone(),
+            field: field.to_string(),
+            file: Some(self.path.clone()),
+            line: Some(self.line_of(v.span().start)),
+        }
+    }
+
+    /// The entries of a string map (`tags`, `labels`) as `(key, value)` settings named
+    /// `<field> key` and `<field>.<key>`, at the map's line.
+    pub fn map_entries(
+        &self,
+        field: &str,
+        map: &Option<Spanned<BTreeMap<String, String>>>,
+    ) -> Vec<(crate::model::Sourced, crate::model::Sourced)> {
+        let Some(m) = map else { return Vec::new() };
+        let line = Some(self.line_of(m.span().start));
+        let at = |field: String, value: &str| crate::model::Sourced {
+            value: value.to_string(),
+            field,
+            file: Some(self.path.clone()),
+            line,
+        };
+        m.get_ref()
+            .iter()
+            .map(|(k, v)| (at(format!("{field} key"), k), at(format!("{field}.{k}"), v)))
+            .collect()
+    }
+
+    /// `[discover]`, as the model has it.
+    pub fn discover(&self) -> Option<crate::model::Discover> {
+        self.file.discover.as_ref().map(Into::into)
     }
 
     /// 1-based line of a byte offset in the source.
@@ -344,13 +359,41 @@ const UNLISTED_FIELDS: &[(&str, &str)] = &[("env", "tags")];
 /// mean" where one is close. The sections' fields come from the JSON Schema of [`ConfigFile`], so
 /// this never drifts from what serde accepts. A document that does not parse yields nothing here
 /// (serde reports the syntax error).
-fn unknown_fields(source: &str) -> Vec<String> {
+fn unknown_fields(source: &str, kind: BackendKind) -> Vec<String> {
     let Ok(doc) = toml::de::DeTable::parse(source) else {
         return Vec::new();
     };
-    let schema = serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default();
+    let schema = kind.config_schema();
+    let others: Vec<(BackendKind, serde_json::Value)> = BackendKind::ALL
+        .iter()
+        .filter(|k| **k != kind)
+        .map(|k| (*k, k.config_schema()))
+        .collect();
+    let explicit = doc
+        .get_ref()
+        .get("state")
+        .and_then(|s| s.get_ref().as_table())
+        .is_some_and(|t| t.contains_key("backend"));
+    let hint = |section: &str, field: &str| -> Option<String> {
+        if let Some(h) = kind.field_hint(section, field) {
+            return Some(h.to_string());
+        }
+        let owners: Vec<&str> = others
+            .iter()
+            .filter(|(_, s)| section_has_field(s, section, field))
+            .map(|(k, _)| k.name())
+            .collect();
+        (!owners.is_empty()).then(|| {
+            format!(
+                "`{field}` is a setting of the {} backend, and this file's state.backend is \"{}\"{}",
+                owners.join(" and "),
+                kind.name(),
+                if explicit { "" } else { " (the default when unset)" }
+            )
+        })
+    };
     let mut out = Vec::new();
-    walk_unknown(&schema, &schema, doc.get_ref(), "", source, &mut out);
+    walk_unknown(&schema, &schema, doc.get_ref(), "", source, &hint, &mut out);
     out.sort();
     out.into_iter().map(|(_, m)| m).collect()
 }
@@ -378,12 +421,70 @@ fn resolve<'a>(root: &'a serde_json::Value, s: &'a serde_json::Value) -> &'a ser
     s
 }
 
+/// Whether the `[section]` (`state`, `env`) of a config schema has `field`.
+fn section_has_field(root: &serde_json::Value, section: &str, field: &str) -> bool {
+    let top = resolve(root, root);
+    let Some(s) = top.get("properties").and_then(|p| p.get(section)) else {
+        return false;
+    };
+    let s = resolve(root, s);
+    let s = match s.get("items") {
+        Some(items) => resolve(root, items),
+        None => s,
+    };
+    s.get("properties").and_then(|p| p.get(field)).is_some()
+}
+
+/// `[state] backend`: which backend's shape the file has (default s3). An unknown or not yet
+/// supported backend is an error naming the line and what is allowed.
+fn backend_of(source: &str) -> std::result::Result<BackendKind, String> {
+    let Ok(doc) = toml::de::DeTable::parse(source) else {
+        // Not TOML: serde reports the syntax error.
+        return Ok(BackendKind::default());
+    };
+    let Some(state) = doc.get_ref().get("state") else {
+        return Ok(BackendKind::default());
+    };
+    let Some(value) = state.get_ref().as_table().and_then(|t| t.get("backend")) else {
+        return Ok(BackendKind::default());
+    };
+    let line = line_of(source, value.span().start);
+    let Some(name) = value.get_ref().as_str() else {
+        return Err(format!(
+            "line {line}: state.backend must be a string: one of {}",
+            BackendKind::list()
+        ));
+    };
+    if let Some(kind) = BackendKind::from_name(name) {
+        return Ok(kind);
+    }
+    if BackendKind::NOT_YET.contains(&name) {
+        return Err(format!(
+            "line {line}: state.backend = {name:?}: this version of tfboot does not generate the {name} backend yet (supported: {}); `tfboot check` validates existing {name} backend blocks",
+            BackendKind::list()
+        ));
+    }
+    let suggestion = BackendKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .chain(BackendKind::NOT_YET.iter().copied())
+        .find(|k| k.eq_ignore_ascii_case(name) || strsim::levenshtein(k, name) <= 1)
+        .map(|k| format!("; did you mean {k:?}?"))
+        .unwrap_or_default();
+    Err(format!(
+        "line {line}: state.backend = {name:?} is not a backend tfboot knows{suggestion} (supported: {})",
+        BackendKind::list()
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn walk_unknown(
     root: &serde_json::Value,
     schema: &serde_json::Value,
     table: &toml::de::DeTable<'_>,
     section: &str,
     source: &str,
+    hint: &dyn Fn(&str, &str) -> Option<String>,
     out: &mut Vec<(usize, String)>,
 ) {
     use toml::de::DeValue;
@@ -417,10 +518,14 @@ fn walk_unknown(
             let mut allowed: Vec<&str> = props.keys().map(String::as_str).collect();
             allowed.sort_unstable();
             let line = line_of(source, key.span().start);
+            let why = match hint(section, name) {
+                Some(h) => format!("; {h}"),
+                None => suggestion,
+            };
             out.push((
                 line,
                 format!(
-                    "line {line}: unknown field `{name}` {place}{suggestion} (allowed: {})",
+                    "line {line}: unknown field `{name}` {place}{why} (allowed: {})",
                     allowed.join(", ")
                 ),
             ));
@@ -432,14 +537,14 @@ fn walk_unknown(
             format!("{section}.{name}")
         };
         match value.get_ref() {
-            DeValue::Table(t) => walk_unknown(root, field_schema, t, &child, source, out),
+            DeValue::Table(t) => walk_unknown(root, field_schema, t, &child, source, hint, out),
             DeValue::Array(items) => {
                 let item_schema = resolve(root, field_schema)
                     .get("items")
                     .unwrap_or(&serde_json::Value::Null);
                 for item in items {
                     if let DeValue::Table(t) = item.get_ref() {
-                        walk_unknown(root, item_schema, t, &child, source, out);
+                        walk_unknown(root, item_schema, t, &child, source, hint, out);
                     }
                 }
             }
@@ -448,12 +553,43 @@ fn walk_unknown(
     }
 }
 
-/// The JSON Schema (draft 2020-12) of tfboot.toml, from these structs; doc comments become
-/// descriptions.
+/// The JSON Schema (draft 2020-12) of tfboot.toml, from these structs: one shape per backend
+/// (`[state] backend` selects it; unset means s3). Doc comments become descriptions.
 pub fn json_schema() -> String {
-    let mut schema = serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default();
-    if let Some(o) = schema.as_object_mut() {
-        o.insert("title".into(), "tfboot.toml".into());
+    let mut defs = serde_json::Map::new();
+    let mut shapes = Vec::new();
+    for kind in BackendKind::ALL {
+        let mut schema = kind.config_schema();
+        let Some(o) = schema.as_object_mut() else {
+            continue;
+        };
+        if let Some(serde_json::Value::Object(d)) = o.remove("$defs") {
+            defs.extend(d);
+        }
+        o.remove("$schema");
+        o.insert(
+            "title".into(),
+            format!("tfboot.toml for the {} backend", kind.name()).into(),
+        );
+        let name = format!("{}_config", kind.name());
+        defs.insert(name.clone(), schema);
+        shapes.push(serde_json::json!({ "$ref": format!("#/$defs/{name}") }));
     }
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "tfboot.toml",
+        "description": "tfboot.toml: the state store, its lock, the bootstrap module and the backends of every environment and discovered root module. [state] backend selects the shape (s3 when unset).",
+        "anyOf": shapes,
+        "$defs": defs,
+    });
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+impl From<&DiscoverSection> for crate::model::Discover {
+    fn from(d: &DiscoverSection) -> Self {
+        crate::model::Discover {
+            roots: d.roots.iter().map(|r| r.get_ref().clone()).collect(),
+            exclude: d.exclude.iter().map(|r| r.get_ref().clone()).collect(),
+        }
+    }
 }

@@ -57,7 +57,7 @@ pub fn plan_bootstrap(
     candidates.sort();
     Ok(Generation {
         plan: Plan::new(root, &files, force)?,
-        stale: stale_files(root, candidates.iter()),
+        stale: stale_files(root, &project.store, candidates.iter()),
         discovered: 0,
     })
 }
@@ -84,14 +84,7 @@ pub struct StaleFile {
     pub retire: Option<&'static str>,
 }
 
-/// Retiring the lock table: what deleting `dynamodb.tf` means, and the safe order.
-pub const RETIRE_TABLE: &str = "it declares the DynamoDB lock table. Deleting the file makes the next `terraform apply` of the module try to destroy the table (deletion_protection_enabled = true makes AWS refuse). Retire it in this order: run `terraform init -reconfigure` in every root so none uses the table any more, then either keep the table but drop it from the module (replace the file with `removed { from = aws_dynamodb_table.lock  lifecycle { destroy = false } }`, Terraform >= 1.7) or delete it (set deletion_protection_enabled = false and remove prevent_destroy, apply, then delete the file and apply)";
-
-/// Retiring the KMS key: state written before the switch can only be read with it.
-pub const RETIRE_KEY: &str = "it declares the KMS key that encrypts the state written so far: every state object and the lock table stay encrypted with it until rewritten, and cannot be read without it. Deleting the file makes the next `terraform apply` schedule the key for deletion (deletion_window_in_days = 30; `aws kms cancel-key-deletion` undoes it within the window). Keep the key until every root has written its state again, or keep it for good by replacing the file with `removed` blocks (`from = aws_kms_key.state` and `from = aws_kms_alias.state`, `lifecycle { destroy = false }`, Terraform >= 1.7)";
-
-/// Retiring the state bucket: it holds every state.
-pub const RETIRE_BUCKET: &str = "it declares the state bucket, which holds the state of every root. Deleting the file alone makes the next `terraform apply` of that module try to destroy the bucket (prevent_destroy stops it). If the module moved (a new bootstrap_dir), move its state with it (`terraform state mv` or a `moved` block) before deleting the old files; the module's README describes the teardown";
+pub use crate::backend::s3::{RETIRE_BUCKET, RETIRE_KEY, RETIRE_TABLE};
 
 /// Retiring a root's backend while the root still has its Terraform files.
 pub const RETIRE_BACKEND: &str = "the directory still holds Terraform files: without this backend, its next `terraform init` offers to copy the state to local disk. Delete the root, or give it a backend again (an [[env]] or [discover] entry), before deleting this file";
@@ -113,7 +106,11 @@ fn root_still_there(file: &Path) -> bool {
     })
 }
 
-fn stale_files<'a>(root: &Path, candidates: impl Iterator<Item = &'a String>) -> Vec<StaleFile> {
+fn stale_files<'a>(
+    root: &Path,
+    store: &crate::backend::Store,
+    candidates: impl Iterator<Item = &'a String>,
+) -> Vec<StaleFile> {
     candidates
         .filter_map(|rel| {
             let text = std::fs::read_to_string(root.join(rel)).ok()?;
@@ -122,17 +119,10 @@ fn stale_files<'a>(root: &Path, candidates: impl Iterator<Item = &'a String>) ->
                 crate::write::Provenance::Edited => true,
                 crate::write::Provenance::Generated => false,
             };
-            let retire = if text.contains("resource \"aws_kms_key\"") {
-                Some(RETIRE_KEY)
-            } else if text.contains("resource \"aws_dynamodb_table\"") {
-                Some(RETIRE_TABLE)
-            } else if text.contains("resource \"aws_s3_bucket\"") {
-                Some(RETIRE_BUCKET)
-            } else if is_backend_file(rel) && root_still_there(&root.join(rel)) {
-                Some(RETIRE_BACKEND)
-            } else {
-                None
-            };
+            let retire = store.retire(&text).or_else(|| {
+                (is_backend_file(rel) && root_still_there(&root.join(rel)))
+                    .then_some(RETIRE_BACKEND)
+            });
             Some(StaleFile {
                 path: rel.clone(),
                 edited,
@@ -229,12 +219,16 @@ pub fn plan_all(
     let mut partial_dirs: BTreeSet<String> = BTreeSet::new();
     // State address → who uses it, for collisions between envs, discovered roots and bootstrap.
     // Keyed by state key alone: the default workspace ignores workspace_key_prefix.
+    let store = &project.store;
     let mut addresses: BTreeMap<String, String> = BTreeMap::new();
-    addresses.insert(project.bootstrap.key.clone(), "the bootstrap module".into());
+    addresses.insert(
+        store.collision_key(&project.bootstrap.key),
+        "the bootstrap module".into(),
+    );
     for env in &project.envs {
         let dir = dir_string(&env.dir);
         let block = project.env_backend(env);
-        addresses.insert(env.key.clone(), format!("env {:?}", env.name));
+        addresses.insert(store.collision_key(&env.key), format!("env {:?}", env.name));
         let tfbackend_name = (project.layout == Layout::Tfbackend).then(|| env.name.clone());
         if tfbackend_name.is_some() {
             partial_dirs.insert(dir.clone());
@@ -243,6 +237,7 @@ pub fn plan_all(
             what: format!("env {}", env.name),
             dir,
             tfbackend_name,
+            address: env.key.clone(),
             block,
         });
     }
@@ -256,28 +251,30 @@ pub fn plan_all(
             if env_dirs.contains(&dir) || under(&dir, &bootstrap_dir) {
                 continue;
             }
-            let key = format!("{dir}/terraform.tfstate");
+            let key = store.default_address(&dir);
             let who = format!("discovered root {dir}");
-            if let Some(other) = addresses.get(&key) {
+            let collision = store.collision_key(&key);
+            if let Some(other) = addresses.get(&collision) {
                 collisions.push(InvalidValue {
                     file: None,
                     line: None,
                     field: format!("discover (root {dir})"),
                     value: key.clone(),
                     rule: format!(
-                        "state address s3://{}/{key} is also used by {other}; two configurations sharing one state overwrite each other",
-                        project.store.bucket
+                        "state address {} is also used by {other}; two configurations sharing one state overwrite each other",
+                        store.state_url(&key)
                     ),
                 });
                 continue;
             }
-            addresses.insert(key.clone(), who);
+            addresses.insert(collision, who);
             discovered += 1;
             targets.push(BackendTarget {
                 what: format!("root {dir}"),
                 dir,
                 tfbackend_name: None,
                 block: project.backend(Some(&key)),
+                address: key,
             });
         }
         if !collisions.is_empty() {
@@ -310,7 +307,7 @@ pub fn plan_all(
     if !conflicts.is_empty() {
         return Err(Error::Conflicts(conflicts));
     }
-    // Partial layout: a directory that already has `backend "s3" {}` (or any backend) keeps it.
+    // Partial layout: a directory that already has an empty backend block (or any backend) keeps it.
     let partial: Vec<String> = partial_dirs
         .into_iter()
         .filter(|d| !scan.foreign_backends.contains_key(d))
@@ -318,10 +315,7 @@ pub fn plan_all(
 
     crate::progress::phase("rendering backends", None);
     files.extend(render::backend_files_with(
-        templates,
-        &targets,
-        &partial,
-        project.lock.mode,
+        templates, store, &targets, &partial,
     )?);
     timer.mark("render");
     let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
@@ -332,7 +326,7 @@ pub fn plan_all(
                 .iter()
                 .any(|p| f.starts_with(&format!("{p}/")))
     });
-    let stale = stale_files(root, candidates);
+    let stale = stale_files(root, &project.store, candidates);
     let plan = Plan::new(root, &files, force)?;
     timer.mark("compare with disk");
     Ok(Generation {

@@ -1,6 +1,5 @@
 //! Rendering: tera templates (embedded), HCL escaping by default, `=` alignment like `terraform fmt`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -8,17 +7,16 @@ use tera::Context;
 
 use crate::templates::{template_error, Templates};
 
+use crate::backend::{BackendBlock, BackendValue, Store};
 use crate::error::{Error, Result};
-use crate::model::{BackendBlock, BackendValue, LockMode, Project, StoreEncryption};
+use crate::model::Project;
 
-/// The AWS provider versions the bootstrap module admits: 5.x from 5.100 and all of 6.x.
-pub const AWS_PROVIDER_CONSTRAINT: &str = ">= 5.100.0, < 7.0.0";
+pub use crate::backend::s3::AWS_PROVIDER_CONSTRAINT;
 
 /// Override file that keeps the bootstrap module's state local until the bucket exists.
 pub const OVERRIDE_FILE: &str = "bootstrap_override.tf";
 
-/// Days after which noncurrent state versions expire.
-pub const NONCURRENT_DAYS: u32 = 90;
+pub use crate::backend::s3::NONCURRENT_DAYS;
 
 /// What a file is, which decides how tfboot's marker is written into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +77,7 @@ fn manual_quote(s: &str) -> String {
 }
 
 /// Escape text for the body of a heredoc: only template markers are special there.
-fn escape_heredoc(s: &str) -> String {
+pub(crate) fn escape_heredoc(s: &str) -> String {
     s.replace("${", "$${").replace("%{", "%%{")
 }
 
@@ -126,46 +124,16 @@ fn backend_value(v: &BackendValue) -> String {
 /// The attribute lines of a backend block, aligned, at `indent`.
 pub fn backend_attributes(block: &BackendBlock, indent: &str) -> String {
     let items: Vec<(String, String)> = block
-        .attributes()
+        .attributes
         .iter()
         .map(|(k, v)| (k.to_string(), backend_value(v)))
         .collect();
     align(&items, indent)
 }
 
-#[derive(Serialize)]
-struct BootstrapContext {
-    bucket: String,
-    region: String,
-    dir: String,
-    key: String,
-    table: Option<String>,
-    encryption: &'static str,
-    created_key: bool,
-    kms_alias: String,
-    kms_key_ref: String,
-    required_version: &'static str,
-    version_reason: &'static str,
-    aws_version: &'static str,
-    default_tags: String,
-    backend_attrs: String,
-    example_backend: String,
-    backend_config_heredoc: String,
-    override_file: &'static str,
-    noncurrent_days: u32,
-    apply_command: String,
-    encryption_summary: String,
-    lock_summary: &'static str,
-    // Raw values for user templates (`--templates`), to be written with `| hcl` / `| hcl_key`.
-    lock: &'static str,
-    use_lockfile: bool,
-    tags: BTreeMap<String, String>,
-    backend: Vec<Setting>,
-}
-
 /// One backend setting as data: `{{ s.name }} = {{ s.value | hcl }}`.
 #[derive(Serialize)]
-struct Setting {
+pub(crate) struct Setting {
     name: &'static str,
     value: SettingValue,
 }
@@ -179,16 +147,18 @@ enum SettingValue {
     AssumeRole { role_arn: String },
 }
 
-fn settings(block: &BackendBlock) -> Vec<Setting> {
+pub(crate) fn settings(block: &BackendBlock) -> Vec<Setting> {
     block
-        .attributes()
-        .into_iter()
+        .attributes
+        .iter()
         .map(|(name, v)| Setting {
             name,
             value: match v {
-                BackendValue::String(s) => SettingValue::String(s),
-                BackendValue::Bool(b) => SettingValue::Bool(b),
-                BackendValue::AssumeRole(role_arn) => SettingValue::AssumeRole { role_arn },
+                BackendValue::String(s) => SettingValue::String(s.clone()),
+                BackendValue::Bool(b) => SettingValue::Bool(*b),
+                BackendValue::AssumeRole(role_arn) => SettingValue::AssumeRole {
+                    role_arn: role_arn.clone(),
+                },
             },
         })
         .collect()
@@ -199,121 +169,15 @@ pub fn bootstrap_module(project: &Project, apply_command: &str) -> Result<Vec<Re
     bootstrap_module_with(&Templates::builtin()?, project, apply_command)
 }
 
-/// [`bootstrap_module`] from the given templates.
+/// [`bootstrap_module`] from the given templates: what the project's backend builds.
 pub fn bootstrap_module_with(
     templates: &Templates,
     project: &Project,
     apply_command: &str,
 ) -> Result<Vec<RenderedFile>> {
-    let store = &project.store;
-    let (encryption, created_key, kms_alias, kms_key_ref, encryption_summary) =
-        match &store.encryption {
-            StoreEncryption::CreatedKey { alias } => (
-                "kms",
-                true,
-                alias.clone(),
-                "aws_kms_key.state.arn".to_string(),
-                format!("SSE-KMS with the module's key `{alias}`, S3 bucket keys on"),
-            ),
-            StoreEncryption::ExistingKey { arn } => (
-                "kms",
-                false,
-                String::new(),
-                quote_hcl(arn),
-                format!("SSE-KMS with the existing key `{arn}`, S3 bucket keys on"),
-            ),
-            StoreEncryption::Aes256 => (
-                "aes256",
-                false,
-                String::new(),
-                String::new(),
-                "SSE-S3 (AES256)".to_string(),
-            ),
-        };
-    let tags: Vec<(String, String)> = store
-        .tags
-        .iter()
-        .map(|(k, v)| (hcl_key(k), quote_hcl(v)))
-        .collect();
-    let own = project.bootstrap_backend();
-    let shared = project.backend(Some("<root module>/terraform.tfstate"));
-    let mut config_only = project.backend(None);
-    config_only.key = None;
-    let heredoc = escape_heredoc(&backend_attributes(&config_only, "    "));
-    let (version_reason, lock_summary) = match project.lock.mode {
-        LockMode::Dynamodb => (
-            "The S3 backend as rewritten in Terraform 1.6 (endpoints, assume_role objects).",
-            "a DynamoDB table (`dynamodb_table`), understood by every Terraform and OpenTofu release. Terraform 1.11 deprecates it in favour of `use_lockfile`; `lock = \"both\"` is the migration path.",
-        ),
-        LockMode::S3 => (
-            "use_lockfile (S3-native state locking) needs Terraform or OpenTofu 1.10 or later.",
-            "S3-native lock objects (`use_lockfile = true`, `<key>.tflock` written with a conditional PUT); needs Terraform or OpenTofu >= 1.10. No DynamoDB table.",
-        ),
-        LockMode::Both => (
-            "use_lockfile (S3-native state locking) needs Terraform or OpenTofu 1.10 or later.",
-            "both the S3 lock object (`use_lockfile = true`) and the DynamoDB table, the documented path for migrating from DynamoDB to `use_lockfile`; needs Terraform or OpenTofu >= 1.10.",
-        ),
-    };
-    let dir = project.bootstrap.dir.to_string_lossy().replace('\\', "/");
-    let ctx = BootstrapContext {
-        bucket: store.bucket.clone(),
-        region: store.region.clone(),
-        dir: dir.clone(),
-        key: project.bootstrap.key.clone(),
-        table: project.lock.table.clone(),
-        encryption,
-        created_key,
-        kms_alias,
-        kms_key_ref,
-        required_version: project.lock.mode.required_version(),
-        version_reason,
-        aws_version: AWS_PROVIDER_CONSTRAINT,
-        default_tags: align(&tags, "      "),
-        backend_attrs: backend_attributes(&own, "    "),
-        example_backend: backend_attributes(&shared, "    "),
-        backend_config_heredoc: heredoc,
-        override_file: OVERRIDE_FILE,
-        noncurrent_days: NONCURRENT_DAYS,
-        apply_command: apply_command.to_string(),
-        encryption_summary,
-        lock_summary,
-        lock: project.lock.mode.as_str(),
-        use_lockfile: project.lock.mode.uses_lockfile(),
-        tags: store.tags.clone(),
-        backend: settings(&own),
-    };
-    let ctx = Context::from_serialize(&ctx).map_err(|e| template_error("(context)", &e))?;
-
-    let mut files = Vec::new();
-    let mut add = |name: &str, out: &str, kind: FileKind, transient: bool| -> Result<()> {
-        let body = templates.render(&format!("bootstrap/{name}"), &ctx, kind)?;
-        files.push(RenderedFile {
-            path: project.bootstrap.dir.join(out),
-            kind,
-            body,
-            transient,
-        });
-        Ok(())
-    };
-    add("versions.tf.tera", "versions.tf", FileKind::Hcl, false)?;
-    if created_key {
-        add("kms.tf.tera", "kms.tf", FileKind::Hcl, false)?;
-    }
-    add("s3.tf.tera", "s3.tf", FileKind::Hcl, false)?;
-    if project.lock.table.is_some() {
-        add("dynamodb.tf.tera", "dynamodb.tf", FileKind::Hcl, false)?;
-    }
-    add("outputs.tf.tera", "outputs.tf", FileKind::Hcl, false)?;
-    add("backend.tf.tera", "backend.tf", FileKind::Hcl, false)?;
-    add(
-        "bootstrap_override.tf.tera",
-        OVERRIDE_FILE,
-        FileKind::Hcl,
-        true,
-    )?;
-    add("README.md.tera", "README.md", FileKind::Markdown, false)?;
-    add("gitignore.tera", ".gitignore", FileKind::Plain, false)?;
-    Ok(files)
+    project
+        .store
+        .bootstrap_files(templates, &project.bootstrap, apply_command)
 }
 
 /// Every rendered HCL file is parsed back before it is written: a template bug never reaches disk.
@@ -329,8 +193,12 @@ pub fn check_hcl(name: &str, body: &str) -> Result<()> {
 #[derive(Serialize)]
 struct BackendContext<'a> {
     what: &'a str,
+    /// The bucket (or container) and the address in it, for user templates.
     bucket: &'a str,
     key: &'a str,
+    /// Where the default workspace's state is (`s3://b/k`, `gs://b/p/default.tfstate`).
+    url: String,
+    backend_type: &'a str,
     file_name: &'a str,
     attrs: String,
     required_version: &'a str,
@@ -346,50 +214,48 @@ pub struct BackendTarget {
     pub what: String,
     /// Directory relative to the project root, `/`-separated.
     pub dir: String,
-    /// `Some(name)` writes `<dir>/<name>.s3.tfbackend` (layout tfbackend); `None` writes `<dir>/backend.tf`.
+    /// `Some(name)` writes `<dir>/<name>.<backend>.tfbackend` (layout tfbackend); `None` writes
+    /// `<dir>/backend.tf`.
     pub tfbackend_name: Option<String>,
+    /// The state's address in the store (an S3 key, a GCS prefix).
+    pub address: String,
     pub block: BackendBlock,
 }
 
-/// Render `backend.tf` / `*.s3.tfbackend` files for many targets (in parallel), plus one
-/// `backend "s3" {}` file per directory that uses partial configuration and has no backend yet.
+/// Render `backend.tf` / `*.<backend>.tfbackend` files for many targets (in parallel), plus one
+/// `backend "<type>" {}` file per directory that uses partial configuration and has no backend yet.
 pub fn backend_files(
+    store: &Store,
     targets: &[BackendTarget],
     partial_dirs: &[String],
-    lock: LockMode,
 ) -> Result<Vec<RenderedFile>> {
-    backend_files_with(&Templates::builtin()?, targets, partial_dirs, lock)
+    backend_files_with(&Templates::builtin()?, store, targets, partial_dirs)
 }
 
 /// [`backend_files`] from the given templates.
 pub fn backend_files_with(
     templates: &Templates,
+    store: &Store,
     targets: &[BackendTarget],
     partial_dirs: &[String],
-    lock: LockMode,
 ) -> Result<Vec<RenderedFile>> {
     use rayon::prelude::*;
-    let required_version = lock.required_version();
-    let version_reason = if lock.uses_lockfile() {
-        "use_lockfile (S3-native state locking) needs Terraform or OpenTofu 1.10 or later."
-    } else {
-        "The S3 backend settings written here need Terraform 1.6 or later."
-    };
+    let (required_version, version_reason) = store.required_version();
+    let backend_type = store.kind().name();
+    let suffix = store.tfbackend_suffix();
     let mut files: Vec<RenderedFile> = targets
         .par_iter()
         .map(|t| {
             let (template, file_name, indent) = match &t.tfbackend_name {
-                Some(name) => (
-                    "env/env.s3.tfbackend.tera",
-                    format!("{name}.s3.tfbackend"),
-                    "",
-                ),
+                Some(name) => (store.tfbackend_template(), format!("{name}.{suffix}"), ""),
                 None => ("env/backend.tf.tera", "backend.tf".to_string(), "    "),
             };
             let ctx = BackendContext {
                 what: &t.what,
-                bucket: &t.block.bucket,
-                key: t.block.key.as_deref().unwrap_or_default(),
+                bucket: store.container(),
+                key: &t.address,
+                url: store.state_url(&t.address),
+                backend_type,
                 file_name: &file_name,
                 attrs: backend_attributes(&t.block, indent),
                 required_version,
@@ -413,6 +279,8 @@ pub fn backend_files_with(
         ctx.insert("required_version", required_version);
         ctx.insert("version_reason", version_reason);
         ctx.insert("dir", dir);
+        ctx.insert("backend_type", backend_type);
+        ctx.insert("suffix", suffix);
         let body = templates.render("env/partial_backend.tf.tera", &ctx, FileKind::Hcl)?;
         files.push(RenderedFile {
             path: PathBuf::from(dir).join("backend.tf"),

@@ -12,37 +12,65 @@ use crate::render::{escape_hcl, hcl_key, FileKind};
 
 /// The built-in templates: name (what a user's override file is called) and text.
 pub const BUILTIN: &[(&str, &str)] = &[
+    // The S3 bootstrap module (names kept from before backends had directories of their own).
     (
         "bootstrap/versions.tf.tera",
-        include_str!("../templates/bootstrap/versions.tf.tera"),
+        include_str!("../templates/s3/bootstrap/versions.tf.tera"),
     ),
     (
         "bootstrap/kms.tf.tera",
-        include_str!("../templates/bootstrap/kms.tf.tera"),
+        include_str!("../templates/s3/bootstrap/kms.tf.tera"),
     ),
     (
         "bootstrap/s3.tf.tera",
-        include_str!("../templates/bootstrap/s3.tf.tera"),
+        include_str!("../templates/s3/bootstrap/s3.tf.tera"),
     ),
     (
         "bootstrap/dynamodb.tf.tera",
-        include_str!("../templates/bootstrap/dynamodb.tf.tera"),
+        include_str!("../templates/s3/bootstrap/dynamodb.tf.tera"),
     ),
     (
         "bootstrap/outputs.tf.tera",
-        include_str!("../templates/bootstrap/outputs.tf.tera"),
+        include_str!("../templates/s3/bootstrap/outputs.tf.tera"),
     ),
     (
         "bootstrap/backend.tf.tera",
-        include_str!("../templates/bootstrap/backend.tf.tera"),
-    ),
-    (
-        "bootstrap/bootstrap_override.tf.tera",
-        include_str!("../templates/bootstrap/bootstrap_override.tf.tera"),
+        include_str!("../templates/s3/bootstrap/backend.tf.tera"),
     ),
     (
         "bootstrap/README.md.tera",
-        include_str!("../templates/bootstrap/README.md.tera"),
+        include_str!("../templates/s3/bootstrap/README.md.tera"),
+    ),
+    // The gcs bootstrap module.
+    (
+        "gcs/bootstrap/versions.tf.tera",
+        include_str!("../templates/gcs/bootstrap/versions.tf.tera"),
+    ),
+    (
+        "gcs/bootstrap/kms.tf.tera",
+        include_str!("../templates/gcs/bootstrap/kms.tf.tera"),
+    ),
+    (
+        "gcs/bootstrap/storage.tf.tera",
+        include_str!("../templates/gcs/bootstrap/storage.tf.tera"),
+    ),
+    (
+        "gcs/bootstrap/outputs.tf.tera",
+        include_str!("../templates/gcs/bootstrap/outputs.tf.tera"),
+    ),
+    (
+        "gcs/bootstrap/backend.tf.tera",
+        include_str!("../templates/gcs/bootstrap/backend.tf.tera"),
+    ),
+    (
+        "gcs/bootstrap/README.md.tera",
+        include_str!("../templates/gcs/bootstrap/README.md.tera"),
+    ),
+    // Every backend's: the override that keeps a bootstrap module local, its .gitignore, and
+    // the roots' backend files.
+    (
+        "bootstrap/bootstrap_override.tf.tera",
+        include_str!("../templates/bootstrap/bootstrap_override.tf.tera"),
     ),
     (
         "bootstrap/gitignore.tera",
@@ -54,7 +82,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     (
         "env/env.s3.tfbackend.tera",
-        include_str!("../templates/env/env.s3.tfbackend.tera"),
+        include_str!("../templates/env/env.tfbackend.tera"),
+    ),
+    (
+        "env/env.gcs.tfbackend.tera",
+        include_str!("../templates/env/env.tfbackend.tera"),
     ),
     (
         "env/partial_backend.tf.tera",

@@ -2,6 +2,7 @@
 //! and `check` finds nothing in what `generate` wrote.
 
 use proptest::prelude::*;
+use tfboot::backend::{s3, EnvOptions, StoreInput};
 use tfboot::model::{EnvInput, Layout, LockMode, ProjectInput, Sourced};
 
 fn project_input(
@@ -10,26 +11,30 @@ fn project_input(
     layout: Layout,
 ) -> ProjectInput {
     ProjectInput {
-        bucket: Sourced::flag("--bucket", "acme-tfstate"),
-        region: Sourced::flag("--region", "eu-west-1"),
-        lock,
-        lock_table: None,
-        encryption: Default::default(),
-        encryption_field: "--encryption".into(),
-        kms_key_arn: None,
+        store: StoreInput::S3(s3::StoreInput {
+            bucket: Sourced::flag("--bucket", "acme-tfstate"),
+            region: Sourced::flag("--region", "eu-west-1"),
+            lock,
+            lock_table: None,
+            encryption: Default::default(),
+            encryption_field: "--encryption".into(),
+            kms_key_arn: None,
+            tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
+        }),
         bootstrap_dir: None,
         bootstrap_key: None,
-        tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
         envs: envs
             .iter()
             .map(|(name, key, role)| EnvInput {
                 name: Sourced::flag("name", name.clone()),
                 dir: None,
                 key: key.clone().map(|k| Sourced::flag("key", k)),
-                role_arn: role
-                    .then(|| Sourced::flag("role", "arn:aws:iam::111111111111:role/state")),
-                workspace_key_prefix: None,
-                tags: Vec::new(),
+                options: EnvOptions::S3(s3::EnvOptions {
+                    role_arn: role
+                        .then(|| Sourced::flag("role", "arn:aws:iam::111111111111:role/state")),
+                    workspace_key_prefix: None,
+                    tags: Vec::new(),
+                }),
             })
             .collect(),
         layout,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use tfboot::backend::{s3, StoreInput};
 use tfboot::model::{Encryption, LockMode, Project, ProjectInput, Sourced};
 use tfboot::render::{self, FileKind, RenderedFile};
 use tfboot::write::with_marker;
@@ -12,19 +13,27 @@ use crate::support::{assert_terraform_fmt_clean, terraform, KMS_ARN};
 
 fn input(bucket: &str, lock: LockMode, enc: Encryption, kms: Option<&str>) -> ProjectInput {
     ProjectInput {
-        bucket: Sourced::flag("--bucket", bucket),
-        region: Sourced::flag("--region", "eu-west-1"),
-        lock,
-        lock_table: None,
-        encryption: enc,
-        encryption_field: "--encryption".into(),
-        kms_key_arn: kms.map(|k| Sourced::flag("--kms-key-arn", k)),
+        store: StoreInput::S3(s3::StoreInput {
+            bucket: Sourced::flag("--bucket", bucket),
+            region: Sourced::flag("--region", "eu-west-1"),
+            lock,
+            lock_table: None,
+            encryption: enc,
+            encryption_field: "--encryption".into(),
+            kms_key_arn: kms.map(|k| Sourced::flag("--kms-key-arn", k)),
+            tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
+        }),
         bootstrap_dir: None,
         bootstrap_key: None,
-        tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
         envs: Vec::new(),
         layout: Default::default(),
         discover: None,
+    }
+}
+
+fn set_tags(input: &mut ProjectInput, tags: Vec<(Sourced, Sourced)>) {
+    if let StoreInput::S3(s) = &mut input.store {
+        s.tags = tags;
     }
 }
 
@@ -142,14 +151,17 @@ fn terraform_fmt_accepts_every_file() {
         "--key",
         "a/${x}/%{y}/\"q\"/back\\slash/ünï/日本",
     ));
-    hostile.tags = vec![
-        (
-            Sourced::flag("k", "kostenstelle büro"),
-            Sourced::flag("v", "é 1"),
-        ),
-        (Sourced::flag("k", "a:b/c=d+e-f@g"), Sourced::flag("v", "")),
-        (Sourced::flag("k", "日本"), Sourced::flag("v", "x")),
-    ];
+    set_tags(
+        &mut hostile,
+        vec![
+            (
+                Sourced::flag("k", "kostenstelle büro"),
+                Sourced::flag("v", "é 1"),
+            ),
+            (Sourced::flag("k", "a:b/c=d+e-f@g"), Sourced::flag("v", "")),
+            (Sourced::flag("k", "日本"), Sourced::flag("v", "x")),
+        ],
+    );
     projects.push(("hostile".into(), hostile.build().expect("valid")));
     for (name, p) in &projects {
         for f in render_files(p) {
@@ -228,11 +240,11 @@ proptest! {
     fn strings_round_trip_exactly(key in state_key(), tags in proptest::collection::btree_map(tag_text(), tag_text(), 0..5)) {
         let tags: BTreeMap<String, String> = tags
             .into_iter()
-            .filter(|(k, _)| tfboot::validate::tag_key(k).is_ok())
+            .filter(|(k, _)| tfboot::backend::s3::validate::tag_key(k).is_ok())
             .collect();
         let mut inp = input("acme-tfstate", LockMode::Both, Encryption::Kms, None);
         inp.bootstrap_key = Some(Sourced::flag("--key", key.clone()));
-        inp.tags = tags.iter().map(|(k, v)| (Sourced::flag("k", k.clone()), Sourced::flag("v", v.clone()))).collect();
+        set_tags(&mut inp, tags.iter().map(|(k, v)| (Sourced::flag("k", k.clone()), Sourced::flag("v", v.clone()))).collect());
         let p = inp.build().expect("valid input");
         let files = render_files(&p);
 

@@ -219,7 +219,11 @@ fn export_writes_the_builtins_and_they_reproduce_the_default_output() {
         assert!(list.stdout.contains(name), "{name} not listed");
     }
     let one = sb.run(&["templates", "env/backend.tf.tera"]).ok();
-    assert!(one.stdout.contains("backend \"s3\" {"), "{}", one.stdout);
+    assert!(
+        one.stdout.contains("backend \"{{ backend_type }}\" {"),
+        "{}",
+        one.stdout
+    );
     sb.run(&["templates", "env/nope.tera"])
         .code(2)
         .stderr_has("no built-in template");

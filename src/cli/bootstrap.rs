@@ -4,33 +4,53 @@ use super::*;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1                    # write bootstrap/\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1 --apply            # and run terraform\n  tfboot bootstrap --apply                                                     # from tfboot.toml\nA rerun never overwrites state in the bucket: it copies the local state only into an empty key."
+    after_help = "Examples:\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1                    # write bootstrap/\n  tfboot bootstrap --backend gcs --bucket acme-tfstate --project acme-infra --location europe-west1\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1 --apply            # and run terraform\n  tfboot bootstrap --apply                                                     # from tfboot.toml\nA rerun never overwrites state in the bucket: it copies the local state only into an empty key."
 )]
 pub struct BootstrapArgs {
+    /// Backend of the state store [default: s3, or the one tfboot.toml names].
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
     /// State bucket name. Without it, settings come from tfboot.toml (see --config).
     #[arg(long)]
     pub bucket: Option<String>,
-    /// Region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
+    /// s3: region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
     #[arg(long)]
     pub region: Option<String>,
+    /// gcs: the Google Cloud project ID [default: GOOGLE_CLOUD_PROJECT, else CLOUDSDK_CORE_PROJECT].
+    #[arg(long)]
+    pub project: Option<String>,
+    /// gcs: the bucket's location: a region (europe-west1), a dual-region (EUR4) or a
+    /// multi-region (EU, US, ASIA).
+    #[arg(long)]
+    pub location: Option<String>,
     /// State lock [default: dynamodb].
     #[arg(long, value_enum)]
     pub lock: Option<LockMode>,
     /// DynamoDB lock table [default: <bucket>-lock].
     #[arg(long)]
     pub lock_table: Option<String>,
-    /// Bucket encryption [default: kms, a key the module creates].
+    /// Bucket encryption [default: kms, a key the module creates]; aes256 is s3's, google gcs's.
     #[arg(long, value_enum)]
-    pub encryption: Option<Encryption>,
-    /// Use an existing KMS key instead of creating one.
+    pub encryption: Option<EncryptionArg>,
+    /// s3: use an existing KMS key (its ARN) instead of creating one.
     #[arg(long)]
     pub kms_key_arn: Option<String>,
-    /// State key of the bootstrap module itself [default: bootstrap/terraform.tfstate].
+    /// gcs: use an existing Cloud KMS key
+    /// (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>) instead of creating one.
+    #[arg(long)]
+    pub kms_key: Option<String>,
+    /// s3: state key of the bootstrap module itself [default: bootstrap/terraform.tfstate].
     #[arg(long)]
     pub key: Option<String>,
-    /// A tag for every resource, KEY=VALUE (repeatable).
+    /// gcs: state prefix of the bootstrap module itself [default: bootstrap].
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// s3: a tag for every resource, KEY=VALUE (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
+    /// gcs: a label for every resource, KEY=VALUE (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
     /// Directory to write the module to [default: bootstrap].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -53,7 +73,8 @@ pub struct BootstrapArgs {
     /// Apply without asking for approval (with --apply).
     #[arg(long, requires = "apply")]
     pub auto_approve: bool,
-    /// Partial backend configuration for every `terraform init` of the S3 backend (with --apply).
+    /// Partial backend configuration for every `terraform init` of the remote backend (with
+    /// --apply), e.g. an emulator's endpoint.
     #[arg(long, value_name = "FILE", requires = "apply")]
     pub backend_config: Option<PathBuf>,
     /// Directory of template overrides (`*.tera` named like the built-ins; see `tfboot templates`)
@@ -70,24 +91,167 @@ pub struct BootstrapArgs {
     pub terraform: String,
 }
 
-fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
-    tags.iter()
+/// Which encryption `--encryption` asks for; which values a backend takes is its business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncryptionArg {
+    /// A customer-managed key (s3: KMS; gcs: Cloud KMS).
+    Kms,
+    /// s3: SSE-S3.
+    Aes256,
+    /// gcs: Google-managed keys.
+    Google,
+}
+
+impl EncryptionArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            EncryptionArg::Kms => "kms",
+            EncryptionArg::Aes256 => "aes256",
+            EncryptionArg::Google => "google",
+        }
+    }
+}
+
+fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
+    items
+        .iter()
         .map(|t| {
             let (k, v) = t.split_once('=').ok_or_else(|| {
                 Error::Invalid(vec![crate::error::InvalidValue {
                     file: None,
                     line: None,
-                    field: "--tag".into(),
+                    field: flag.into(),
                     value: t.clone(),
                     rule: "expected KEY=VALUE".into(),
                 }])
             })?;
             Ok((
-                Sourced::flag("--tag key", k),
-                Sourced::flag(&format!("--tag {k}"), v),
+                Sourced::flag(&format!("{flag} key"), k),
+                Sourced::flag(&format!("{flag} {k}"), v),
             ))
         })
         .collect()
+}
+
+fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
+    parse_pairs("--tag", tags)
+}
+
+/// The flags that belong to one backend only, for "that flag is gcs's" messages.
+fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, BackendKind)> {
+    let mut out = Vec::new();
+    let mut given = |set: bool, flag: &'static str, kind: BackendKind| {
+        if set {
+            out.push((flag, kind));
+        }
+    };
+    given(a.region.is_some(), "--region", BackendKind::S3);
+    given(a.lock.is_some(), "--lock", BackendKind::S3);
+    given(a.lock_table.is_some(), "--lock-table", BackendKind::S3);
+    given(a.kms_key_arn.is_some(), "--kms-key-arn", BackendKind::S3);
+    given(a.key.is_some(), "--key", BackendKind::S3);
+    given(!a.tags.is_empty(), "--tag", BackendKind::S3);
+    given(
+        a.encryption == Some(EncryptionArg::Aes256),
+        "--encryption aes256",
+        BackendKind::S3,
+    );
+    given(a.project.is_some(), "--project", BackendKind::Gcs);
+    given(a.location.is_some(), "--location", BackendKind::Gcs);
+    given(a.kms_key.is_some(), "--kms-key", BackendKind::Gcs);
+    given(a.prefix.is_some(), "--prefix", BackendKind::Gcs);
+    given(!a.labels.is_empty(), "--label", BackendKind::Gcs);
+    given(
+        a.encryption == Some(EncryptionArg::Google),
+        "--encryption google",
+        BackendKind::Gcs,
+    );
+    out
+}
+
+/// Flags of another backend than `kind` are a usage error naming the backend they belong to.
+fn check_flags_fit(a: &BootstrapArgs, kind: BackendKind, why: &str) -> Result<()> {
+    let wrong: Vec<String> = backend_only_flags(a)
+        .into_iter()
+        .filter(|(_, k)| *k != kind)
+        .map(|(f, k)| format!("{f} (a {} flag)", k.name()))
+        .collect();
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} do not apply to the {} backend{why}; pass --backend for the backend they belong to, or drop them",
+        wrong.join(", "),
+        kind.name()
+    )))
+}
+
+/// The store settings the flags give, and the bootstrap module's own state address.
+fn store_from_flags(
+    a: &BootstrapArgs,
+    kind: BackendKind,
+    bucket: &str,
+) -> Result<(crate::backend::StoreInput, Option<Sourced>)> {
+    check_flags_fit(a, kind, "")?;
+    let encryption_field = "--encryption".to_string();
+    Ok(match kind {
+        BackendKind::S3 => {
+            let region = match &a.region {
+                Some(r) => Sourced::flag("--region", r.clone()),
+                None => region_from_env().ok_or_else(|| {
+                    Error::Usage("--region is required with --bucket (or set AWS_REGION): the bucket's region goes into every backend block".into())
+                })?,
+            };
+            (
+                crate::backend::StoreInput::S3(crate::backend::s3::StoreInput {
+                    bucket: Sourced::flag("--bucket", bucket),
+                    region,
+                    lock: a.lock.unwrap_or_default(),
+                    lock_table: a
+                        .lock_table
+                        .clone()
+                        .map(|t| Sourced::flag("--lock-table", t)),
+                    encryption: match a.encryption {
+                        Some(EncryptionArg::Aes256) => crate::backend::s3::Encryption::Aes256,
+                        _ => crate::backend::s3::Encryption::Kms,
+                    },
+                    encryption_field,
+                    kms_key_arn: a
+                        .kms_key_arn
+                        .clone()
+                        .map(|k| Sourced::flag("--kms-key-arn", k)),
+                    tags: parse_tags(&a.tags)?,
+                }),
+                a.key.clone().map(|k| Sourced::flag("--key", k)),
+            )
+        }
+        BackendKind::Gcs => {
+            let project = match &a.project {
+                Some(p) => Sourced::flag("--project", p.clone()),
+                None => project_from_env().ok_or_else(|| {
+                    Error::Usage("--project is required with --backend gcs (or set GOOGLE_CLOUD_PROJECT): the bucket and its key are created in it".into())
+                })?,
+            };
+            let location = a.location.clone().ok_or_else(|| {
+                Error::Usage("--location is required with --backend gcs: a region (europe-west1), a dual-region (EUR4) or a multi-region (EU, US, ASIA); it cannot be changed once the bucket exists".into())
+            })?;
+            (
+                crate::backend::StoreInput::Gcs(crate::backend::gcs::StoreInput {
+                    bucket: Sourced::flag("--bucket", bucket),
+                    project,
+                    location: Sourced::flag("--location", location),
+                    encryption: match a.encryption {
+                        Some(EncryptionArg::Google) => crate::backend::gcs::Encryption::Google,
+                        _ => crate::backend::gcs::Encryption::Kms,
+                    },
+                    encryption_field,
+                    kms_key: a.kms_key.clone().map(|k| Sourced::flag("--kms-key", k)),
+                    labels: parse_pairs("--label", &a.labels)?,
+                }),
+                a.prefix.clone().map(|p| Sourced::flag("--prefix", p)),
+            )
+        }
+    })
 }
 
 pub(super) fn cmd_bootstrap(
@@ -120,29 +284,12 @@ pub(super) fn cmd_bootstrap(
     let flags_bucket = a.bucket.as_ref().filter(|_| !same_module);
     let (root, project, apply_command, templates) = match (flags_bucket, from_config) {
         (Some(bucket), _) => {
-            let region = match &a.region {
-                Some(r) => Sourced::flag("--region", r.clone()),
-                None => region_from_env().ok_or_else(|| {
-                    Error::Usage("--region is required with --bucket (or set AWS_REGION): the bucket's region goes into every backend block".into())
-                })?,
-            };
+            let (store, bootstrap_key) =
+                store_from_flags(a, a.backend.unwrap_or_default(), bucket)?;
             let input = ProjectInput {
-                bucket: Sourced::flag("--bucket", bucket.clone()),
-                region,
-                lock: a.lock.unwrap_or_default(),
-                lock_table: a
-                    .lock_table
-                    .clone()
-                    .map(|t| Sourced::flag("--lock-table", t)),
-                encryption: a.encryption.unwrap_or_default(),
-                encryption_field: "--encryption".into(),
-                kms_key_arn: a
-                    .kms_key_arn
-                    .clone()
-                    .map(|k| Sourced::flag("--kms-key-arn", k)),
+                store,
                 bootstrap_dir: None,
-                bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
-                tags: parse_tags(&a.tags)?,
+                bootstrap_key,
                 envs: Vec::new(),
                 layout: Default::default(),
                 discover: None,
@@ -246,8 +393,8 @@ pub(super) fn cmd_bootstrap(
             use std::io::IsTerminal as _;
             std::io::stdout().is_terminal()
         },
-        state_url: format!("s3://{}/{}", project.store.bucket, project.bootstrap.key),
-        bucket: project.store.bucket.clone(),
+        state_url: project.store.state_url(&project.bootstrap.key),
+        store: project.store.clone(),
     };
     if let Some(bc) = &opts.backend_config {
         if !bc.is_file() {
@@ -264,7 +411,7 @@ pub(super) fn cmd_bootstrap(
     if ui.quiet {
         return Ok(0);
     }
-    let lock = describe_lock(&project);
+    let lock = project.store.lock_summary();
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
     let (how, moved) = match &outcome {
@@ -279,7 +426,7 @@ pub(super) fn cmd_bootstrap(
             "bootstrapped: the state of {} is at {} ({}), locked by {lock}; {how}",
             module_dir.display(),
             opts.state_url,
-            project.store.region,
+            project.store.place(),
         ),
     )?;
     for m in moved {
@@ -311,13 +458,21 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 
 fn any_setting_flag(a: &BootstrapArgs) -> bool {
     a.bucket.is_some()
-        || a.region.is_some()
-        || a.lock.is_some()
-        || a.lock_table.is_some()
+        || a.backend.is_some()
         || a.encryption.is_some()
-        || a.kms_key_arn.is_some()
-        || a.key.is_some()
-        || !a.tags.is_empty()
+        || !backend_only_flags(a).is_empty()
+}
+
+/// The Google Cloud project from the environment, as the gcloud CLI and client libraries read it.
+fn project_from_env() -> Option<Sourced> {
+    ["GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"]
+        .iter()
+        .find_map(|var| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| Sourced::flag(&format!("{var} (environment)"), v))
+        })
 }
 
 /// Every setting flag given must say what the config says; exit 2 naming both values otherwise.
@@ -327,8 +482,18 @@ fn flags_agree_with_config(
     project: &Project,
     config: &Path,
 ) -> Result<()> {
-    use crate::model::StoreEncryption;
-    let s = &cfg.file.state;
+    use crate::backend::{gcs, s3, Sections, Store};
+    let kind = cfg.file.sections.kind();
+    if let Some(b) = a.backend.filter(|b| *b != kind) {
+        return Err(Error::Usage(format!(
+            "--backend {} but {} uses the {} backend (state.backend); drop --backend, change {}, or write a separate module with --out DIR",
+            b.name(),
+            config.display(),
+            kind.name(),
+            config.display()
+        )));
+    }
+    check_flags_fit(a, kind, &format!(", which {} uses", config.display()))?;
     let at = |span: Option<std::ops::Range<usize>>| {
         span.map_or_else(String::new, |sp| {
             format!(" (line {})", cfg.line_of(sp.start))
@@ -348,92 +513,164 @@ fn flags_agree_with_config(
                 }
             }
         };
-    check(
-        "--bucket",
-        a.bucket.clone(),
-        "state.bucket",
-        project.store.bucket.clone(),
-        at(Some(s.bucket.span())),
-    );
-    check(
-        "--region",
-        a.region.clone(),
-        "state.region",
-        project.store.region.clone(),
-        at(Some(s.region.span())),
-    );
-    check(
-        "--lock",
-        a.lock.map(|l| l.as_str().to_string()),
-        "state.lock",
-        project.lock.mode.as_str().to_string(),
-        String::new(),
-    );
-    check(
-        "--lock-table",
-        a.lock_table.clone(),
-        "state.lock_table",
-        project
-            .lock
-            .table
-            .clone()
-            .unwrap_or_else(|| "(none: lock = \"s3\")".into()),
-        at(s.lock_table.as_ref().map(|t| t.span())),
-    );
-    let enc = match project.store.encryption {
-        StoreEncryption::Aes256 => "aes256",
-        _ => "kms",
-    };
-    check(
-        "--encryption",
-        a.encryption.map(|e| match e {
-            Encryption::Kms => "kms".to_string(),
-            Encryption::Aes256 => "aes256".to_string(),
-        }),
-        "state.encryption",
-        enc.to_string(),
-        String::new(),
-    );
-    let arn = match &project.store.encryption {
-        StoreEncryption::ExistingKey { arn } => arn.clone(),
-        _ => "(none: the module creates a key)".into(),
-    };
-    check(
-        "--kms-key-arn",
-        a.kms_key_arn.clone(),
-        "state.kms_key_arn",
-        arn,
-        at(s.kms_key_arn.as_ref().map(|t| t.span())),
-    );
-    check(
-        "--key",
-        a.key.clone(),
-        "state.bootstrap_key",
-        project.bootstrap.key.clone(),
-        at(s.bootstrap_key.as_ref().map(|t| t.span())),
-    );
-    if !a.tags.is_empty() {
-        let given: std::collections::BTreeMap<String, String> = parse_tags(&a.tags)?
-            .into_iter()
-            .map(|(k, v)| (k.value, v.value))
+    let show = |m: &std::collections::BTreeMap<String, String>| {
+        let inner: Vec<String> = m
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", toml_str(v)))
             .collect();
-        if given != project.store.tags {
-            let show = |m: &std::collections::BTreeMap<String, String>| {
-                let inner: Vec<String> = m
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-                    .collect();
-                format!("{{ {} }}", inner.join(", "))
+        format!("{{ {} }}", inner.join(", "))
+    };
+    let mut map_clash: Option<String> = None;
+    match (&cfg.file.sections, &project.store) {
+        (Sections::S3(s, _), Store::S3(store)) => {
+            check(
+                "--bucket",
+                a.bucket.clone(),
+                "state.bucket",
+                store.bucket.clone(),
+                at(Some(s.bucket.span())),
+            );
+            check(
+                "--region",
+                a.region.clone(),
+                "state.region",
+                store.region.clone(),
+                at(Some(s.region.span())),
+            );
+            check(
+                "--lock",
+                a.lock.map(|l| l.as_str().to_string()),
+                "state.lock",
+                store.lock.mode.as_str().to_string(),
+                String::new(),
+            );
+            check(
+                "--lock-table",
+                a.lock_table.clone(),
+                "state.lock_table",
+                store
+                    .lock
+                    .table
+                    .clone()
+                    .unwrap_or_else(|| "(none: lock = \"s3\")".into()),
+                at(s.lock_table.as_ref().map(|t| t.span())),
+            );
+            let enc = match store.encryption {
+                s3::StoreEncryption::Aes256 => "aes256",
+                _ => "kms",
             };
-            clashes.push(format!(
-                "--tag gives {} but state.tags = {}{} in {}",
-                show(&given),
-                show(&project.store.tags),
-                at(s.tags.as_ref().map(|t| t.span())),
-                config.display()
-            ));
+            check(
+                "--encryption",
+                a.encryption.map(|e| e.as_str().to_string()),
+                "state.encryption",
+                enc.to_string(),
+                String::new(),
+            );
+            let arn = match &store.encryption {
+                s3::StoreEncryption::ExistingKey { arn } => arn.clone(),
+                _ => "(none: the module creates a key)".into(),
+            };
+            check(
+                "--kms-key-arn",
+                a.kms_key_arn.clone(),
+                "state.kms_key_arn",
+                arn,
+                at(s.kms_key_arn.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--key",
+                a.key.clone(),
+                "state.bootstrap_key",
+                project.bootstrap.key.clone(),
+                at(s.bootstrap_key.as_ref().map(|t| t.span())),
+            );
+            if !a.tags.is_empty() {
+                let given: std::collections::BTreeMap<String, String> = parse_tags(&a.tags)?
+                    .into_iter()
+                    .map(|(k, v)| (k.value, v.value))
+                    .collect();
+                if given != store.tags {
+                    map_clash = Some(format!(
+                        "--tag gives {} but state.tags = {}{} in {}",
+                        show(&given),
+                        show(&store.tags),
+                        at(s.tags.as_ref().map(|t| t.span())),
+                        config.display()
+                    ));
+                }
+            }
         }
+        (Sections::Gcs(s, _), Store::Gcs(store)) => {
+            check(
+                "--bucket",
+                a.bucket.clone(),
+                "state.bucket",
+                store.bucket.clone(),
+                at(Some(s.bucket.span())),
+            );
+            check(
+                "--project",
+                a.project.clone(),
+                "state.project",
+                store.project.clone(),
+                at(Some(s.project.span())),
+            );
+            check(
+                "--location",
+                a.location.clone(),
+                "state.location",
+                store.location.clone(),
+                at(Some(s.location.span())),
+            );
+            let enc = match store.encryption {
+                gcs::StoreEncryption::Google => "google",
+                _ => "kms",
+            };
+            check(
+                "--encryption",
+                a.encryption.map(|e| e.as_str().to_string()),
+                "state.encryption",
+                enc.to_string(),
+                String::new(),
+            );
+            let key = match &store.encryption {
+                gcs::StoreEncryption::ExistingKey { name } => name.clone(),
+                _ => "(none: the module creates a key)".into(),
+            };
+            check(
+                "--kms-key",
+                a.kms_key.clone(),
+                "state.kms_key",
+                key,
+                at(s.kms_key.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--prefix",
+                a.prefix.clone(),
+                "state.bootstrap_prefix",
+                project.bootstrap.key.clone(),
+                at(s.bootstrap_prefix.as_ref().map(|t| t.span())),
+            );
+            if !a.labels.is_empty() {
+                let given: std::collections::BTreeMap<String, String> =
+                    parse_pairs("--label", &a.labels)?
+                        .into_iter()
+                        .map(|(k, v)| (k.value, v.value))
+                        .collect();
+                if given != store.labels {
+                    map_clash = Some(format!(
+                        "--label gives {} but state.labels = {}{} in {}",
+                        show(&given),
+                        show(&store.labels),
+                        at(s.labels.as_ref().map(|t| t.span())),
+                        config.display()
+                    ));
+                }
+            }
+        }
+        _ => {}
     }
+    clashes.extend(map_clash);
     if clashes.is_empty() {
         return Ok(());
     }
@@ -450,23 +687,24 @@ fn flags_agree_with_config(
     )))
 }
 
-fn describe_lock(project: &Project) -> String {
-    match (&project.lock.table, project.lock.mode.uses_lockfile()) {
-        (Some(t), true) => format!("the DynamoDB table {t} and an S3 lock object (use_lockfile)"),
-        (Some(t), false) => format!("the DynamoDB table {t}"),
-        (None, _) => "an S3 lock object (use_lockfile)".to_string(),
-    }
-}
-
 /// The command a user reruns to bootstrap with the same settings (shown in the module README).
 fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     let mut parts = vec!["tfboot bootstrap".to_string()];
     let mut push = |flag: &str, v: &str| parts.push(format!("--{flag} {}", shell_quote(v)));
+    if let Some(b) = a.backend {
+        push("backend", b.name());
+    }
     if let Some(b) = &a.bucket {
         push("bucket", b);
     }
     if let Some(r) = &a.region {
         push("region", r);
+    }
+    if let Some(p) = &a.project {
+        push("project", p);
+    }
+    if let Some(l) = &a.location {
+        push("location", l);
     }
     if let Some(l) = a.lock {
         push("lock", l.as_str());
@@ -475,23 +713,25 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
         push("lock-table", t);
     }
     if let Some(e) = a.encryption {
-        push(
-            "encryption",
-            if e == Encryption::Kms {
-                "kms"
-            } else {
-                "aes256"
-            },
-        );
+        push("encryption", e.as_str());
     }
     if let Some(k) = &a.kms_key_arn {
         push("kms-key-arn", k);
     }
+    if let Some(k) = &a.kms_key {
+        push("kms-key", k);
+    }
     if let Some(k) = &a.key {
         push("key", k);
     }
+    if let Some(p) = &a.prefix {
+        push("prefix", p);
+    }
     for t in &a.tags {
         push("tag", t);
+    }
+    for l in &a.labels {
+        push("label", l);
     }
     if let Some(o) = &a.out {
         push("out", &o.to_string_lossy());

@@ -4,22 +4,32 @@ use super::*;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # then: tfboot generate"
+    after_help = "Examples:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # then: tfboot generate\n  tfboot init --backend gcs --name acme --project acme-infra --location EU --env dev --env prod"
 )]
 pub struct InitArgs {
     /// Project name; the bucket becomes `<name>-tfstate` [default: the current directory's name,
     /// lowercased, other characters as `-`].
     #[arg(long)]
     pub name: Option<String>,
-    /// Region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
+    /// Backend of the state store.
+    #[arg(long, value_enum, default_value_t = BackendKind::S3)]
+    pub backend: BackendKind,
+    /// s3: region of the state bucket [default: AWS_REGION, else AWS_DEFAULT_REGION].
     #[arg(long)]
     pub region: Option<String>,
+    /// gcs: the Google Cloud project ID [default: GOOGLE_CLOUD_PROJECT, else CLOUDSDK_CORE_PROJECT].
+    #[arg(long)]
+    pub project: Option<String>,
+    /// gcs: the bucket's location: a region (europe-west1), a dual-region (EUR4) or a
+    /// multi-region (EU, US, ASIA).
+    #[arg(long)]
+    pub location: Option<String>,
     /// An environment to add (repeatable).
     #[arg(long = "env", value_name = "NAME")]
     pub envs: Vec<String>,
-    /// State lock.
-    #[arg(long, value_enum, default_value_t = LockMode::Dynamodb)]
-    pub lock: LockMode,
+    /// s3: state lock [default: dynamodb]. (gcs always locks with a .tflock object.)
+    #[arg(long, value_enum)]
+    pub lock: Option<LockMode>,
     /// Where to write the file.
     #[arg(long, default_value = DEFAULT_FILE)]
     pub config: PathBuf,
@@ -44,7 +54,11 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
             // A name that makes no valid bucket gets the clean-up a directory name gets, as a
             // suggestion (a name given explicitly is never changed behind the user's back).
             let cleaned = clean_name(n);
-            let bucket_ok = |n: &str| validate::bucket_name(&format!("{n}-tfstate")).is_ok();
+            let bucket_rule = match a.backend {
+                BackendKind::S3 => crate::backend::s3::validate::bucket_name,
+                BackendKind::Gcs => crate::backend::gcs::validate::bucket_name,
+            };
+            let bucket_ok = |n: &str| bucket_rule(&format!("{n}-tfstate")).is_ok();
             if !bucket_ok(n) && cleaned != *n && bucket_ok(&cleaned) {
                 return Err(Error::Invalid(vec![crate::error::InvalidValue {
                     file: None,
@@ -52,7 +66,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                     field: "--name".into(),
                     value: n.clone(),
                     rule: format!(
-                        "the state bucket would be {n}-tfstate, and S3 bucket names use only lowercase letters, digits, '.' and '-'; did you mean --name {cleaned} (bucket {cleaned}-tfstate)?"
+                        "the state bucket would be {n}-tfstate, and bucket names use only lowercase letters, digits, '.' and '-'; did you mean --name {cleaned} (bucket {cleaned}-tfstate)?"
                     ),
                 }]));
             }
@@ -67,45 +81,138 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
             Sourced::flag("--name (from the directory name)", clean_name(&base))
         }
     };
-    let region = match &a.region {
-        Some(r) => Sourced::flag("--region", r.clone()),
-        None => match region_from_env() {
-            Some(r) => r,
-            None => {
-                return Err(Error::Usage(
-                    "--region is required (or set AWS_REGION): the state bucket's region is written into every backend block".into(),
-                ))
-            }
-        },
+    let wrong: Vec<&str> = match a.backend {
+        BackendKind::S3 => [
+            ("--project", a.project.is_some()),
+            ("--location", a.location.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(f, _)| *f)
+        .collect(),
+        BackendKind::Gcs => [
+            ("--region", a.region.is_some()),
+            ("--lock", a.lock.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(f, _)| *f)
+        .collect(),
     };
+    if !wrong.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} do not apply to the {} backend; pass --backend for the backend they belong to, or drop them",
+            wrong.join(", "),
+            a.backend.name()
+        )));
+    }
     let bucket = Sourced {
         value: format!("{}-tfstate", name.value),
         ..name.clone()
     };
+    let envs: Vec<crate::model::EnvInput> = a
+        .envs
+        .iter()
+        .map(|e| crate::model::EnvInput::named(Sourced::flag("--env", e.clone())))
+        .collect();
+    let (store, state_text) = match a.backend {
+        BackendKind::S3 => {
+            let region = match &a.region {
+                Some(r) => Sourced::flag("--region", r.clone()),
+                None => match region_from_env() {
+                    Some(r) => r,
+                    None => {
+                        return Err(Error::Usage(
+                            "--region is required (or set AWS_REGION): the state bucket's region is written into every backend block".into(),
+                        ))
+                    }
+                },
+            };
+            let lock = a.lock.unwrap_or_default();
+            let mut text = String::from("[state]\n");
+            text.push_str(&format!("bucket     = {}\n", toml_str(&bucket.value)));
+            text.push_str(&format!("region     = {}\n", toml_str(&region.value)));
+            text.push_str(&format!(
+                "lock       = {}  # dynamodb | s3 (use_lockfile, Terraform >= 1.10) | both\n",
+                toml_str(lock.as_str())
+            ));
+            text.push_str("encryption = \"kms\"       # kms (the module creates a key) | aes256\n");
+            text.push_str("# lock_table    = \"<bucket>-lock\"\n");
+            text.push_str(
+                "# kms_key_arn   = \"arn:aws:kms:<region>:<account>:key/<id>\"  # use an existing key\n",
+            );
+            text.push_str("# bootstrap_dir = \"bootstrap\"\n");
+            text.push_str("# tags          = { team = \"platform\" }\n");
+            (
+                crate::backend::StoreInput::S3(crate::backend::s3::StoreInput {
+                    bucket: bucket.clone(),
+                    region,
+                    lock,
+                    lock_table: None,
+                    encryption: crate::backend::s3::Encryption::Kms,
+                    encryption_field: "encryption".into(),
+                    kms_key_arn: None,
+                    tags: Vec::new(),
+                }),
+                text,
+            )
+        }
+        BackendKind::Gcs => {
+            let project = match &a.project {
+                Some(p) => Sourced::flag("--project", p.clone()),
+                None => match ["GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|p| !p.is_empty()))
+                {
+                    Some(p) => Sourced::flag("GOOGLE_CLOUD_PROJECT (environment)", p),
+                    None => {
+                        return Err(Error::Usage(
+                            "--project is required with --backend gcs (or set GOOGLE_CLOUD_PROJECT): the Google Cloud project the bucket is created in".into(),
+                        ))
+                    }
+                },
+            };
+            let Some(location) = a.location.clone() else {
+                return Err(Error::Usage(
+                    "--location is required with --backend gcs: a region (europe-west1), a dual-region (EUR4) or a multi-region (EU, US, ASIA)".into(),
+                ));
+            };
+            let location = Sourced::flag("--location", location);
+            let mut text = String::from("[state]\n");
+            text.push_str("backend    = \"gcs\"\n");
+            text.push_str(&format!("bucket     = {}\n", toml_str(&bucket.value)));
+            text.push_str(&format!("project    = {}\n", toml_str(&project.value)));
+            text.push_str(&format!(
+                "location   = {}  # a region, a dual-region (EUR4) or EU | US | ASIA\n",
+                toml_str(&location.value)
+            ));
+            text.push_str(
+                "encryption = \"kms\"  # kms (the module creates a Cloud KMS key) | google\n",
+            );
+            text.push_str("# kms_key          = \"projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>\"  # use an existing key\n");
+            text.push_str("# bootstrap_dir    = \"bootstrap\"\n");
+            text.push_str("# bootstrap_prefix = \"bootstrap\"\n");
+            text.push_str("# labels           = { team = \"platform\" }\n");
+            (
+                crate::backend::StoreInput::Gcs(crate::backend::gcs::StoreInput {
+                    bucket: bucket.clone(),
+                    project,
+                    location,
+                    encryption: crate::backend::gcs::Encryption::Kms,
+                    encryption_field: "encryption".into(),
+                    kms_key: None,
+                    labels: Vec::new(),
+                }),
+                text,
+            )
+        }
+    };
     // Validate through the same model the config will go through.
     let input = ProjectInput {
-        bucket: bucket.clone(),
-        region: region.clone(),
-        lock: a.lock,
-        lock_table: None,
-        encryption: Encryption::Kms,
-        encryption_field: "encryption".into(),
-        kms_key_arn: None,
+        store,
         bootstrap_dir: None,
         bootstrap_key: None,
-        tags: Vec::new(),
-        envs: a
-            .envs
-            .iter()
-            .map(|e| crate::model::EnvInput {
-                name: Sourced::flag("--env", e.clone()),
-                dir: None,
-                key: None,
-                role_arn: None,
-                workspace_key_prefix: None,
-                tags: Vec::new(),
-            })
-            .collect(),
+        envs,
         layout: Default::default(),
         discover: None,
     };
@@ -124,20 +231,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
     }
     let mut text = format!("#:schema ./{SCHEMA_FILE}\n");
     text.push_str("# tfboot configuration: `tfboot generate` writes what this file describes.\n");
-    text.push_str("[state]\n");
-    text.push_str(&format!("bucket     = {}\n", toml_str(&bucket.value)));
-    text.push_str(&format!("region     = {}\n", toml_str(&region.value)));
-    text.push_str(&format!(
-        "lock       = {}  # dynamodb | s3 (use_lockfile, Terraform >= 1.10) | both\n",
-        toml_str(a.lock.as_str())
-    ));
-    text.push_str("encryption = \"kms\"       # kms (the module creates a key) | aes256\n");
-    text.push_str("# lock_table    = \"<bucket>-lock\"\n");
-    text.push_str(
-        "# kms_key_arn   = \"arn:aws:kms:<region>:<account>:key/<id>\"  # use an existing key\n",
-    );
-    text.push_str("# bootstrap_dir = \"bootstrap\"\n");
-    text.push_str("# tags          = { team = \"platform\" }\n");
+    text.push_str(&state_text);
     for e in &a.envs {
         text.push_str(&format!("\n[[env]]\nname = {}\n", toml_str(e)));
     }

@@ -23,20 +23,20 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::apply::{self, ApplyOptions};
+use crate::backend::BackendKind;
 use crate::config::{LoadedConfig, DEFAULT_FILE};
 use crate::discover::lexical_abs;
 use crate::error::{Error, Result};
-use crate::model::{Encryption, LockMode, Project, ProjectInput, Sourced, DEFAULT_BOOTSTRAP_DIR};
+use crate::model::{LockMode, Project, ProjectInput, Sourced, DEFAULT_BOOTSTRAP_DIR};
 use crate::render::OVERRIDE_FILE;
 use crate::templates::Templates;
-use crate::validate;
 use crate::write::{Action, Plan, Provenance, Summary};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "tfboot",
     version,
-    about = "Get Terraform remote state right: bootstrap the S3 state bucket and its lock, generate backend blocks",
+    about = "Get Terraform remote state right: bootstrap the state bucket (S3, GCS) and its lock, generate backend blocks",
     long_about = None,
     after_help = "Examples:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # write tfboot.toml\n  tfboot generate                                                    # write the bootstrap module and every backend\n  tfboot bootstrap --apply                                           # create the store, move its own state into it\n  tfboot check                                                       # validate the backends of a tree"
 )]
@@ -64,7 +64,7 @@ pub enum Command {
     /// Write a tfboot.toml to start from.
     Init(InitArgs),
     /// Write the self-bootstrapping state module from flags (or tfboot.toml), optionally apply it.
-    Bootstrap(BootstrapArgs),
+    Bootstrap(Box<BootstrapArgs>),
     /// Write everything tfboot.toml describes.
     Generate(GenerateArgs),
     /// Validate backend blocks, *.tfbackend files and .terraform.lock.hcl across a tree.
@@ -173,8 +173,8 @@ fn print_next_steps(
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
     if crate::generate::is_bootstrapped(module_dir) {
         w(out, format!(
-            "next: the module is bootstrapped already (its state is at s3://{}/{}); `cd {} && terraform plan` to review changes",
-            project.store.bucket, project.bootstrap.key, module_dir.display()
+            "next: the module is bootstrapped already (its state is at {}); `cd {} && terraform plan` to review changes",
+            project.store.state_url(&project.bootstrap.key), module_dir.display()
         ))?;
         return Ok(());
     }
@@ -346,5 +346,5 @@ fn config_apply_command(config: &Path) -> String {
 
 /// Regions tfboot knows, for error messages and docs.
 pub fn known_regions() -> Vec<&'static str> {
-    validate::known_regions().collect()
+    crate::backend::s3::validate::known_regions().collect()
 }

@@ -23,6 +23,11 @@ pub const RULE: Rule = rule!(
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if cfg.kind == "s3" {
-        cfg.check_literal("bucket", &RULE, crate::validate::bucket_name, out);
+        cfg.check_literal(
+            "bucket",
+            &RULE,
+            crate::backend::s3::validate::bucket_name,
+            out,
+        );
     }
 }

@@ -23,6 +23,11 @@ pub const RULE: Rule = rule!(
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if cfg.kind == "s3" {
-        cfg.check_literal("kms_key_id", &RULE, crate::validate::kms_key_id, out);
+        cfg.check_literal(
+            "kms_key_id",
+            &RULE,
+            crate::backend::s3::validate::kms_key_id,
+            out,
+        );
     }
 }

@@ -23,7 +23,7 @@ fn table_name(v: &str) -> Result<(), String> {
     if v.is_empty() {
         Ok(())
     } else {
-        crate::validate::table_name(v)
+        crate::backend::s3::validate::table_name(v)
     }
 }
 

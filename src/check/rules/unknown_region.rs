@@ -29,7 +29,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     }
     let Some(s) = cfg.get("region") else { return };
     let Some(v) = s.str() else { return };
-    if let Err(why) = crate::validate::region(v) {
+    if let Err(why) = crate::backend::s3::validate::region(v) {
         let help = cfg.s3_compatible().then(|| {
             "for an S3-compatible store whose region AWS does not know, add `skip_region_validation = true`".to_string()
         });

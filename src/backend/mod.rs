@@ -1,0 +1,309 @@
+//! State backends: one unit per backend, each with its `tfboot.toml` sections, validation, model,
+//! bootstrap module templates (`templates/<backend>/`) and the backend knowledge the rest needs,
+//! behind [`StateBackend`]. Generate, discovery, the writer, apply and the report code use only that
+//! interface; adding a backend is adding a directory here and a variant to the enums below.
+//!
+//! The model keeps one [`Store`] per project today; nothing outside this module assumes there is
+//! only one, so several stores (prod state in a prod account) can come later as a list of them.
+
+use std::ops::Deref;
+
+use serde::Deserialize;
+
+use crate::error::{InvalidValue, Result};
+use crate::model::{BootstrapModule, EnvInput, Sourced};
+use crate::render::RenderedFile;
+use crate::templates::Templates;
+
+pub mod gcs;
+pub mod s3;
+
+/// Which backend holds the state (`[state] backend`, `--backend`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// Amazon S3, locked by a DynamoDB table and/or S3-native lock objects.
+    #[default]
+    S3,
+    /// Google Cloud Storage, locked by `.tflock` objects written with a generation precondition.
+    Gcs,
+}
+
+impl BackendKind {
+    /// Every backend tfboot generates, in the order messages list them.
+    pub const ALL: &'static [BackendKind] = &[BackendKind::S3, BackendKind::Gcs];
+
+    /// Backends Terraform has and teams use that tfboot cannot generate yet.
+    pub const NOT_YET: &'static [&'static str] = &["azurerm", "consul", "cloud"];
+
+    /// The backend's type name, as in `backend "<name>"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::S3 => "s3",
+            BackendKind::Gcs => "gcs",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<BackendKind> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// `s3, gcs`, for messages.
+    pub fn list() -> String {
+        Self::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The JSON Schema of a whole tfboot.toml that uses this backend.
+    pub fn config_schema(self) -> serde_json::Value {
+        let schema = match self {
+            BackendKind::S3 => schemars::schema_for!(
+                crate::config::FileOf<s3::config::S3State, s3::config::S3Env>
+            ),
+            BackendKind::Gcs => schemars::schema_for!(
+                crate::config::FileOf<gcs::config::GcsState, gcs::config::GcsEnv>
+            ),
+        };
+        serde_json::to_value(schema).unwrap_or_default()
+    }
+
+    /// Parse a tfboot.toml that uses this backend.
+    pub fn parse_config(
+        self,
+        source: &str,
+    ) -> std::result::Result<crate::config::ConfigFile, toml::de::Error> {
+        match self {
+            BackendKind::S3 => crate::config::parse_as(source, Sections::S3),
+            BackendKind::Gcs => crate::config::parse_as(source, Sections::Gcs),
+        }
+    }
+
+    /// Why `field` of `[section]` is wrong for this backend, when there is more to say than
+    /// "unknown" (a field of the same meaning under another name).
+    pub fn field_hint(self, section: &str, field: &str) -> Option<&'static str> {
+        match self {
+            BackendKind::S3 => s3::config::field_hint(section, field),
+            BackendKind::Gcs => gcs::config::field_hint(section, field),
+        }
+    }
+}
+
+/// The `[state]` and `[[env]]` sections of a tfboot.toml, in the shape of its backend.
+#[derive(Debug)]
+pub enum Sections {
+    S3(s3::config::S3State, Vec<s3::config::S3Env>),
+    Gcs(gcs::config::GcsState, Vec<gcs::config::GcsEnv>),
+}
+
+impl Sections {
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Sections::S3(..) => BackendKind::S3,
+            Sections::Gcs(..) => BackendKind::Gcs,
+        }
+    }
+
+    /// The settings these sections give, before validation.
+    pub fn input(&self, cfg: &crate::config::LoadedConfig) -> crate::model::ProjectInput {
+        match self {
+            Sections::S3(state, envs) => s3::config::input(cfg, state, envs),
+            Sections::Gcs(state, envs) => gcs::config::input(cfg, state, envs),
+        }
+    }
+}
+
+/// A value in a backend block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendValue {
+    String(String),
+    Bool(bool),
+    /// `assume_role = { role_arn = "…" }`: an object attribute (Terraform rejects block syntax).
+    AssumeRole(String),
+}
+
+/// One `backend "<type>"` configuration: its attributes in the order tfboot writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendBlock {
+    /// `s3`, `gcs`, …
+    pub backend: &'static str,
+    pub attributes: Vec<(&'static str, BackendValue)>,
+}
+
+impl BackendBlock {
+    pub fn get(&self, name: &str) -> Option<&BackendValue> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// A string attribute's value.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(BackendValue::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// What the rest of tfboot knows of a backend. One implementation per backend, on its store.
+pub trait StateBackend: std::fmt::Debug + Send + Sync {
+    fn kind(&self) -> BackendKind;
+
+    /// The bucket (or container) that holds every state, for messages.
+    fn container(&self) -> &str;
+
+    /// Where the store is (an AWS region, a Cloud Storage location), for messages.
+    fn place(&self) -> &str;
+
+    /// The block for the state at `address` (an S3 key, a GCS prefix); `None` gives the settings
+    /// every root shares, for a `-backend-config` file.
+    fn block(&self, address: Option<&str>) -> BackendBlock;
+
+    /// The address of a discovered root module at `dir` (relative, `/`-separated).
+    fn default_address(&self, dir: &str) -> String;
+
+    /// Where the default workspace's state of `address` is, as a URL (`s3://b/k`,
+    /// `gs://b/p/default.tfstate`).
+    fn state_url(&self, address: &str) -> String;
+
+    /// What two addresses are compared by: equal values mean one state object for both.
+    fn collision_key(&self, address: &str) -> String;
+
+    /// Appended to a collision message: why equal keys collide whatever else differs.
+    fn collision_note(&self) -> &'static str;
+
+    /// `required_version` of the roots' backend files, and the reason written beside it.
+    fn required_version(&self) -> (&'static str, &'static str);
+
+    /// `<env>.<suffix>` partial configuration files: `s3.tfbackend`, `gcs.tfbackend`.
+    fn tfbackend_suffix(&self) -> &'static str;
+
+    /// The template an `<env>.<suffix>` file is rendered from (its name is what users override).
+    fn tfbackend_template(&self) -> &'static str;
+
+    /// Every file of the bootstrap module, paths relative to the project root.
+    fn bootstrap_files(
+        &self,
+        templates: &Templates,
+        module: &BootstrapModule,
+        apply_command: &str,
+    ) -> Result<Vec<RenderedFile>>;
+
+    /// The resource that must be in the module's local state before `--apply` switches it to
+    /// the bucket: the bucket itself.
+    fn state_resource(&self) -> &'static str;
+
+    /// For a stale generated file that declares what holds or guards state: how to retire it.
+    fn retire(&self, file_text: &str) -> Option<&'static str>;
+
+    /// The backend arguments that move the state (a change means `init -migrate-state`).
+    fn address_arguments(&self) -> &'static [&'static str];
+
+    /// The state lock, in one phrase (`the DynamoDB table t`, `a .tflock object per state`).
+    fn lock_summary(&self) -> String;
+
+    /// A known cause of a failed bootstrap apply, explained.
+    fn explain_apply_failure(&self, stdout: &str, stderr: &str) -> Option<String>;
+}
+
+/// The state store a project keeps its state in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Store {
+    S3(s3::Store),
+    Gcs(gcs::Store),
+}
+
+impl Deref for Store {
+    type Target = dyn StateBackend;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Store::S3(s) => s,
+            Store::Gcs(s) => s,
+        }
+    }
+}
+
+/// The settings of a store, before validation (from tfboot.toml or flags).
+#[derive(Debug, Clone)]
+pub enum StoreInput {
+    S3(s3::StoreInput),
+    Gcs(gcs::StoreInput),
+}
+
+/// Per-environment settings only one backend has.
+#[derive(Debug, Clone, Default)]
+pub enum EnvOptions {
+    #[default]
+    None,
+    S3(s3::EnvOptions),
+}
+
+impl StoreInput {
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            StoreInput::S3(_) => BackendKind::S3,
+            StoreInput::Gcs(_) => BackendKind::Gcs,
+        }
+    }
+
+    /// Validate every value (collecting problems) and build the store.
+    pub fn build(&self, errors: &mut Vec<InvalidValue>) -> Store {
+        match self {
+            StoreInput::S3(s) => Store::S3(s.build(errors)),
+            StoreInput::Gcs(s) => Store::Gcs(s.build(errors)),
+        }
+    }
+
+    /// The field an address is set with in `[[env]]`: `key` (S3), `prefix` (GCS).
+    pub fn address_field(&self) -> &'static str {
+        match self {
+            StoreInput::S3(_) => "key",
+            StoreInput::Gcs(_) => "prefix",
+        }
+    }
+
+    /// Where the bootstrap module keeps its own state unless told otherwise.
+    pub fn default_bootstrap_address(&self) -> &'static str {
+        match self {
+            StoreInput::S3(_) => s3::DEFAULT_BOOTSTRAP_KEY,
+            StoreInput::Gcs(_) => gcs::DEFAULT_BOOTSTRAP_PREFIX,
+        }
+    }
+
+    /// The address of an environment in `dir` that set none.
+    pub fn default_env_address(&self, dir: &str) -> String {
+        match self {
+            StoreInput::S3(_) => format!("{dir}/terraform.tfstate"),
+            StoreInput::Gcs(_) => dir.to_string(),
+        }
+    }
+
+    pub fn check_address(&self, address: &Sourced, errors: &mut Vec<InvalidValue>) {
+        let rule = match self {
+            StoreInput::S3(_) => s3::validate::state_key,
+            StoreInput::Gcs(_) => gcs::validate::prefix,
+        };
+        if let Err(r) = rule(&address.value) {
+            errors.push(address.invalid(r));
+        }
+    }
+
+    /// The attributes an environment adds to its block, validated.
+    pub fn env_attributes(
+        &self,
+        env: &EnvInput,
+        errors: &mut Vec<InvalidValue>,
+    ) -> Vec<(&'static str, BackendValue)> {
+        match (&env.options, self) {
+            (EnvOptions::S3(o), StoreInput::S3(_)) => o.attributes(errors),
+            _ => Vec::new(),
+        }
+    }
+}
