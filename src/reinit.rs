@@ -14,9 +14,6 @@ use serde::Serialize;
 
 use crate::write::{Action, Plan};
 
-/// Backend arguments that decide where the state lives: changing one moves the state.
-const ADDRESS_ARGUMENTS: &[&str] = &["bucket", "key", "workspace_key_prefix"];
-
 /// One root whose backend settings changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reinit {
@@ -75,7 +72,14 @@ fn changed_arguments(
 
 /// The roots among the plan's changing files that need `init` again. Call before the plan is
 /// executed (it reads the files as they are now).
-pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
+pub fn needed(
+    root: &Path,
+    plan: &Plan,
+    terraform: &str,
+    store: &crate::backend::Store,
+) -> Vec<Reinit> {
+    // The backend arguments that decide where the state lives: changing one moves the state.
+    let address_arguments = store.address_arguments();
     let mut out = Vec::new();
     for f in &plan.files {
         let name = f
@@ -107,7 +111,7 @@ pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
             Action::Unchanged | Action::Refuse(_) => continue,
             Action::Create => {
                 // A root that was initialised before (local state, or another backend) gets a
-                // backend block now: its state has to move. (Not for a partial `backend "s3" {}`:
+                // backend block now: its state has to move. (Not for an empty partial block:
                 // which `-backend-config` file applies is the user's choice.)
                 if tfbackend
                     || new.is_empty()
@@ -120,7 +124,10 @@ pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
                 }
                 (
                     new.keys().cloned().collect::<Vec<_>>(),
-                    "it had no S3 backend when it was last initialised; -migrate-state copies its existing state into the bucket".to_string(),
+                    format!(
+                        "it had no {} backend when it was last initialised; -migrate-state copies its existing state into the bucket",
+                        store.kind().name().to_uppercase()
+                    ),
                 )
             }
             Action::Update | Action::Overwrite(_) => {
@@ -140,7 +147,7 @@ pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
         let moves = f.action == Action::Create
             || changed
                 .iter()
-                .any(|k| ADDRESS_ARGUMENTS.contains(&k.as_str()));
+                .any(|k| address_arguments.contains(&k.as_str()));
         let mode = if moves {
             "migrate-state"
         } else {
@@ -157,7 +164,7 @@ pub fn needed(root: &Path, plan: &Plan, terraform: &str) -> Vec<Reinit> {
                 "the state address changed ({}); -migrate-state copies the state to the new address",
                 changed
                     .iter()
-                    .filter(|k| ADDRESS_ARGUMENTS.contains(&k.as_str()))
+                    .filter(|k| address_arguments.contains(&k.as_str()))
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(", ")

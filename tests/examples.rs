@@ -77,3 +77,8 @@ fn quickstart_output_is_current() {
 fn monorepo_output_is_current() {
     assert_current("monorepo");
 }
+
+#[test]
+fn gcs_output_is_current() {
+    assert_current("gcs");
+}

@@ -11,6 +11,7 @@ mod ecosystem;
 mod envs;
 mod examples;
 mod fmt;
+mod gcs;
 mod generate;
 mod hardening;
 mod lifecycle;

@@ -50,7 +50,7 @@ pub(super) fn cmd_generate(a: &GenerateArgs, ui: Ui, out: &mut dyn Write) -> Res
     }
     // `--diff` is a preview: it never writes.
     let check = a.check || a.diff;
-    let reinit = crate::reinit::needed(&root, plan, "terraform");
+    let reinit = crate::reinit::needed(&root, plan, "terraform", &project.store);
     if check {
         crate::progress::finish();
         if json {

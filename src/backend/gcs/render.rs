@@ -142,7 +142,7 @@ pub(super) fn bootstrap_module(
         encryption_summary: summary,
         lock_summary: format!(
             "{}. Terraform writes the lock only if none exists and removes it when done; `terraform force-unlock` takes the lock object's generation number (shown as the lock ID).",
-            capitalise(&store.lock_summary())
+            store.lock_summary()
         ),
         labels: store.labels.clone(),
         backend: settings(&own),
@@ -206,12 +206,4 @@ pub(super) fn bootstrap_module(
         false,
     )?;
     Ok(files)
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }

@@ -1,0 +1,8 @@
+variable "name" {
+  type    = string
+  default = "main"
+}
+
+output "name" {
+  value = var.name
+}
