@@ -1,7 +1,8 @@
 //! ## What it does
 //! Finds s3 backend arguments that exclude each other: `kms_key_id` + `sse_customer_key`,
 //! `force_path_style` + `use_path_style`, `allowed_account_ids` + `forbidden_account_ids`,
-//! `shared_credentials_file` + `shared_credentials_files`.
+//! `shared_credentials_file` + `shared_credentials_files`; gcs `encryption_key` +
+//! `kms_encryption_key`.
 //!
 //! ## Why is this bad?
 //! Terraform refuses the combination at `init`.
@@ -16,7 +17,7 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "conflicting-attributes",
     Error,
-    "two s3 backend arguments that exclude each other",
+    "two backend arguments that exclude each other",
     "conflicting_attributes.rs"
 );
 
@@ -28,10 +29,12 @@ const PAIRS: &[(&str, &str)] = &[
 ];
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind != "s3" {
-        return;
-    }
-    for (a, b) in PAIRS {
+    let pairs = match cfg.kind.as_str() {
+        "s3" => PAIRS,
+        "gcs" => crate::backend::gcs::check::CONFLICTS,
+        _ => return,
+    };
+    for (a, b) in pairs {
         if let (Some(_), Some(second)) = (cfg.get(a), cfg.get(b)) {
             out.push(second.file.diag(
                 RULE.id,

@@ -36,7 +36,7 @@ fn secret_arguments(kind: &str) -> &'static [&'static str] {
             "sas_token",
             "client_certificate_password",
         ],
-        "gcs" => &["access_token", "credentials"],
+        "gcs" => crate::backend::gcs::check::SECRET_ARGUMENTS,
         "consul" => &["access_token", "http_auth"],
         "remote" | "cloud" => &["token"],
         _ => &[],
@@ -72,8 +72,11 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
         if value.is_some_and(|v| v.trim().is_empty()) {
             continue;
         }
-        // gcs `credentials` is usually a path to a key file; only inline JSON is the secret itself.
-        if s.name == "credentials" && value.is_some_and(|v| !v.trim_start().starts_with('{')) {
+        // gcs `credentials` and `encryption_key` are usually paths to a file; only the inline
+        // content (key JSON, a base64 key) is the secret itself.
+        if cfg.kind == "gcs"
+            && value.is_some_and(|v| !crate::backend::gcs::check::is_inline_secret(s.name, v))
+        {
             continue;
         }
         let placeholder = local_endpoint

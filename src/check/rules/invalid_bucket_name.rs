@@ -2,7 +2,11 @@
 //! Checks an s3 backend's `bucket` against the S3 bucket naming rules: 3–63 characters of
 //! `[a-z0-9.-]`, starting and ending with a letter or digit, no `..`, not an IP address, none of
 //! the reserved prefixes (`xn--`, `sthree-`, `amzn-s3-demo-`) or suffixes (`-s3alias`, `--ol-s3`,
-//! `.mrap`, `--x-s3`, `--table-s3`).
+//! `.mrap`, `--x-s3`, `--table-s3`). A gcs backend's `bucket` against Cloud Storage's: 3–63
+//! characters of `[a-z0-9_.-]` (up to 222 with dots, each part at most 63), starting and ending
+//! with a letter or digit, not an IP address, not starting with `goog`, no `google` or look-alike.
+//!
+//! Placeholders meant to be replaced (`UPDATE_ME`, `<bucket>`) are left alone.
 //!
 //! ## Why is this bad?
 //! No such bucket can exist, so `init` fails, typically only once the pipeline reaches this module.
@@ -17,17 +21,23 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-bucket-name",
     Error,
-    "an s3 bucket name breaks the S3 naming rules",
+    "a bucket name breaks the S3 or Cloud Storage naming rules",
     "invalid_bucket_name.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
-    if cfg.kind == "s3" {
-        cfg.check_literal(
-            "bucket",
-            &RULE,
-            crate::backend::s3::validate::bucket_name,
-            out,
-        );
+    let rule = match cfg.kind.as_str() {
+        "s3" => crate::backend::s3::validate::bucket_name,
+        "gcs" => crate::backend::gcs::validate::bucket_name,
+        _ => return,
+    };
+    // A placeholder (`UPDATE_ME`, `<bucket>`) in a template is no bucket name yet.
+    if cfg
+        .get("bucket")
+        .and_then(|s| s.str())
+        .is_some_and(super::state_key_collision::is_placeholder)
+    {
+        return;
     }
+    cfg.check_literal("bucket", &RULE, rule, out);
 }

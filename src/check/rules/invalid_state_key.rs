@@ -1,9 +1,12 @@
 //! ## What it does
 //! Checks `key`: not empty, not starting or ending with `/`, no `//`; and `workspace_key_prefix`:
-//! not starting or ending with `/`.
+//! not starting or ending with `/`. For gcs, a `prefix` with `//`, `.` or `..` segments (a
+//! warning: Terraform accepts it).
 //!
 //! ## Why is this bad?
-//! Terraform's S3 backend rejects such keys at `init`.
+//! Terraform's S3 backend rejects such keys at `init`. The gcs backend cleans the state's path
+//! (`envs//dev` becomes `envs/dev/default.tfstate`) but lists workspaces under the prefix as
+//! written, so `terraform workspace list` finds none of them.
 //!
 //! ## Example
 //! `key = "/prod//app/terraform.tfstate"`
@@ -15,11 +18,29 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-state-key",
     Error,
-    "key or workspace_key_prefix has a shape Terraform rejects",
+    "key or workspace_key_prefix has a shape Terraform rejects (gcs: a prefix it cleans)",
     "invalid_state_key.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind == "gcs" {
+        if let Some(s) = cfg.get("prefix") {
+            if let Some(problem) = s.str().and_then(crate::backend::gcs::check::prefix_problem) {
+                // Terraform accepts it and the state is safe: a warning, not an error.
+                out.push(s.file.diag(
+                    RULE.id,
+                    Severity::Warning,
+                    s.value_span(),
+                    format!("prefix {:?}: {problem}", s.str().unwrap_or_default()),
+                    Some(format!(
+                        "write it as {:?}",
+                        crate::backend::gcs::check::effective_prefix(s.str().unwrap_or_default())
+                    )),
+                ));
+            }
+        }
+        return;
+    }
     if !matches!(cfg.kind.as_str(), "s3" | "azurerm" | "cos" | "oss") {
         return;
     }

@@ -45,6 +45,9 @@ pub fn is_removed(name: &str) -> bool {
 }
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind == "gcs" {
+        return check_gcs(cfg, out);
+    }
     if cfg.kind != "s3" {
         return;
     }
@@ -71,4 +74,44 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             Some(format!("use {with}")),
         ));
     }
+}
+
+/// The gcs backend's removed arguments (`path`, `project`, `region`).
+fn check_gcs(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    for s in &cfg.settings {
+        let Some((name, why)) = crate::backend::gcs::check::REMOVED
+            .iter()
+            .find(|(n, _)| *n == s.name)
+        else {
+            continue;
+        };
+        let (severity, message) = if super::unknown_attribute::ignored_in_block(cfg, s) {
+            (
+                Severity::Warning,
+                format!("`{name}` {why}; with -backend-config (this module's partial configuration) Terraform ignores it in the .tf block"),
+            )
+        } else {
+            (
+                RULE.severity,
+                format!("`{name}` {why}; Terraform rejects it (\"Unsupported argument\")"),
+            )
+        };
+        out.push(s.file.diag(
+            RULE.id,
+            severity,
+            s.key_span.clone(),
+            message,
+            Some(if *name == "path" {
+                "replace it with prefix (the folder the state goes in)".to_string()
+            } else {
+                format!("delete `{name}`")
+            }),
+        ));
+    }
+}
+
+pub fn is_removed_gcs(name: &str) -> bool {
+    crate::backend::gcs::check::REMOVED
+        .iter()
+        .any(|(n, _)| *n == name)
 }

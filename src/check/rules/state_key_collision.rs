@@ -1,7 +1,9 @@
 //! ## What it does
 //! Finds two backends (in two modules, or two `.tfbackend` files) that resolve to the same state:
 //! s3 with the same bucket and key (the default workspace's state sits at `key` whatever
-//! `workspace_key_prefix` says), gcs with the same bucket and prefix, azurerm with the same storage
+//! `workspace_key_prefix` says), gcs with the same bucket and prefix (as Terraform uses it: a
+//! leading `/` trimmed, `//` and `.` cleaned, so `envs/dev/` and `/envs/dev` are one state; a nested
+//! prefix is another folder), azurerm with the same storage
 //! account, container and key. Reported at each, naming the first few others (JSON `related` lists
 //! them all).
 //!
@@ -46,6 +48,10 @@ fn address(cfg: &BackendConfig) -> Option<String> {
             // A placeholder (`UPDATE_ME`, `<bucket>`) is no address yet: templates and
             // alternative variants of one stage share it on purpose.
             Some(s) if s.str().is_some_and(is_placeholder) => return None,
+            // Terraform trims, completes and cleans a gcs prefix: compare what it uses.
+            Some(s) if *p == "prefix" => {
+                out.push(crate::backend::gcs::check::effective_prefix(s.str()?))
+            }
             Some(s) => out.push(s.str()?.to_string()),
             None if *p == "prefix" => out.push(String::new()),
             None => return None,
@@ -55,7 +61,7 @@ fn address(cfg: &BackendConfig) -> Option<String> {
 }
 
 /// A value someone is meant to replace before use.
-fn is_placeholder(v: &str) -> bool {
+pub(crate) fn is_placeholder(v: &str) -> bool {
     let upper = v.to_ascii_uppercase();
     [
         "UPDATE_ME",
@@ -134,7 +140,11 @@ pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
                         "state address {} {shown} is also used by {n} other backend(s): {list}",
                         c.kind
                     ),
-                    "give every root module its own key",
+                    if c.kind == "gcs" {
+                        "give every root module its own prefix"
+                    } else {
+                        "give every root module its own key"
+                    },
                 )
             } else {
                 (

@@ -27,6 +27,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     for s in &cfg.settings {
         if known.contains(&s.name.to_string())
             || (cfg.kind == "s3" && super::removed_attribute::is_removed(s.name))
+            || (cfg.kind == "gcs" && super::removed_attribute::is_removed_gcs(s.name))
         {
             continue;
         }
