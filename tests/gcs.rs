@@ -523,3 +523,29 @@ fn apply_checks_the_gcs_bucket_before_switching_and_moves_the_state() {
         .read("tf.log")
         .contains("probe: state push -lock-timeout=120s"));
 }
+
+#[test]
+fn hostile_values_reach_the_files_escaped_and_read_back_exactly() {
+    let sb = Sandbox::new();
+    let prefix = "a/${x}/%{y}/\"q\"/back\\slash/ünï";
+    let toml_prefix = prefix.replace('\\', "\\\\").replace('"', "\\\"");
+    sb.write(
+        "tfboot.toml",
+        &format!("{STATE}bootstrap_prefix = \"{toml_prefix}/boot\"\n\n[[env]]\nname = \"dev\"\nprefix = \"{toml_prefix}\"\n"),
+    );
+    sb.run(&["generate"]).ok();
+    let read_prefix = |file: &str| -> String {
+        let body: hcl::Body = hcl::from_str(&sb.read(file)).unwrap();
+        let tf = body.blocks().find(|b| b.identifier() == "terraform").unwrap();
+        let backend = tf.body().blocks().find(|b| b.identifier() == "backend").unwrap();
+        let attr = backend.body().attributes().find(|a| a.key() == "prefix").unwrap();
+        match attr.expr() {
+            hcl::Expression::String(s) => s.clone(),
+            other => panic!("not a literal string: {other:?}"),
+        }
+    };
+    assert_eq!(read_prefix("envs/dev/backend.tf"), prefix);
+    assert_eq!(read_prefix("bootstrap/backend.tf"), format!("{prefix}/boot"));
+    assert_fmt_clean(&sb, "envs");
+    assert_fmt_clean(&sb, "bootstrap");
+}
