@@ -386,7 +386,9 @@ fn no_false_alarms_on_configurations_terraform_accepts() {
         ),
         ("orphan-gcs", &[("orphan-tfbackend", "warning")], 0),
         ("not-partial", &[], 0),
-        // Placeholder addresses (templates, alternative variants) are no collision.
+        // Placeholder addresses (templates, alternative variants) are no collision, and no
+        // invalid bucket name either (`UPDATE_ME`, `UPDATE_PROJECTS_BACKEND`). and no
+        // invalid bucket name either (`UPDATE_ME`, `UPDATE_PROJECTS_BACKEND`).
         ("placeholder-collision", &[], 0),
         // A file tfboot's parser cannot read but Terraform can, holding no backend settings.
         ("parser-limit", &[("parse-error", "warning")], 0),

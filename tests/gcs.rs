@@ -536,16 +536,66 @@ fn hostile_values_reach_the_files_escaped_and_read_back_exactly() {
     sb.run(&["generate"]).ok();
     let read_prefix = |file: &str| -> String {
         let body: hcl::Body = hcl::from_str(&sb.read(file)).unwrap();
-        let tf = body.blocks().find(|b| b.identifier() == "terraform").unwrap();
-        let backend = tf.body().blocks().find(|b| b.identifier() == "backend").unwrap();
-        let attr = backend.body().attributes().find(|a| a.key() == "prefix").unwrap();
+        let tf = body
+            .blocks()
+            .find(|b| b.identifier() == "terraform")
+            .unwrap();
+        let backend = tf
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "backend")
+            .unwrap();
+        let attr = backend
+            .body()
+            .attributes()
+            .find(|a| a.key() == "prefix")
+            .unwrap();
         match attr.expr() {
             hcl::Expression::String(s) => s.clone(),
             other => panic!("not a literal string: {other:?}"),
         }
     };
     assert_eq!(read_prefix("envs/dev/backend.tf"), prefix);
-    assert_eq!(read_prefix("bootstrap/backend.tf"), format!("{prefix}/boot"));
+    assert_eq!(
+        read_prefix("bootstrap/backend.tf"),
+        format!("{prefix}/boot")
+    );
     assert_fmt_clean(&sb, "envs");
     assert_fmt_clean(&sb, "bootstrap");
+}
+
+#[test]
+fn check_finds_nothing_in_what_generate_wrote() {
+    for layout in ["dir", "tfbackend"] {
+        let sb = Sandbox::new();
+        let mut cfg = env_config(layout);
+        if layout == "dir" {
+            cfg = cfg.replace(
+                "dir = \"app\"\n\n[[env]]\nname = \"perf\"\ndir = \"app\"",
+                "dir = \"app/qa\"\n\n[[env]]\nname = \"perf\"\ndir = \"app/perf\"",
+            );
+        }
+        sb.write("tfboot.toml", &cfg);
+        for d in ["envs/dev", "envs/prod", "app/qa", "app/perf", "app"] {
+            sb.write(
+                &format!("{d}/main.tf"),
+                "resource \"terraform_data\" \"x\" {}\n",
+            );
+        }
+        sb.run(&["generate"]).ok();
+        // The bootstrap module has no .terraform.lock.hcl until `terraform init` runs (the google
+        // provider is not available here); every other rule must stay quiet.
+        let r = sb.run(&[
+            "check",
+            "--deny-warnings",
+            "--ignore",
+            "missing-dependency-lock",
+        ]);
+        assert_eq!(r.code, 0, "{layout}:\n{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("0 error(s), 0 warning(s)"),
+            "{layout}:\n{}",
+            r.stdout
+        );
+    }
 }

@@ -75,6 +75,8 @@ pub(crate) fn is_placeholder(v: &str) -> bool {
     ]
     .iter()
     .any(|p| upper.contains(p))
+        // `UPDATE_PROJECTS_BACKEND`, `REPLACE_WITH_BUCKET`: what templates ship for the user to fill.
+        || ["UPDATE_", "REPLACE_"].iter().any(|p| v.starts_with(p))
         || v.contains('<')
         || v.contains("${")
         || v.contains("{{")
