@@ -210,6 +210,9 @@ pub struct StateFacts {
     pub addresses: Vec<String>,
     /// The resources array as written, for an exact comparison.
     resources: serde_json::Value,
+    /// No resources, no outputs, serial 1 at most: nothing in it can be lost. Terraform's gcs
+    /// backend writes such a state when it first reads a prefix that holds none (even `init` does).
+    pub blank: bool,
 }
 
 impl StateFacts {
@@ -250,11 +253,19 @@ impl StateFacts {
             })
             .unwrap_or_default();
         addresses.sort();
+        let outputs_empty = v
+            .get("outputs")
+            .and_then(|o| o.as_object())
+            .is_none_or(|o| o.is_empty());
+        // Serial 1 at most: written once, by the backend creating it, not by runs that emptied it.
+        let blank =
+            serial <= 1 && outputs_empty && resources.as_array().is_none_or(|r| r.is_empty());
         Ok(Some(StateFacts {
             serial,
             lineage,
             addresses,
             resources,
+            blank,
         }))
     }
 
@@ -487,6 +498,11 @@ pub fn bootstrap(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result
     let local = read_local_state(&local_path)?;
     let stamp = utc_stamp(std::time::SystemTime::now());
     let step5 = "5/5 move the state into the bucket";
+    // A blank state in the bucket (no resources, no outputs) is what the gcs backend writes when
+    // it first reads an empty prefix: there is nothing in it to keep, so it counts as no state,
+    // and the copy replaces it (its version stays in the bucket's history).
+    let blank_remote = remote.as_ref().is_some_and(|r| r.blank);
+    let remote = if blank_remote { None } else { remote };
 
     let outcome = match (&local, &remote) {
         (None, None) => {
@@ -503,24 +519,39 @@ pub fn bootstrap(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result
         (Some(l), None) => {
             let _ = writeln!(
                 log,
-                "tfboot: {step5}: {} holds no state; copying the local state there ({})",
+                "tfboot: {step5}: {} holds no state{}; copying the local state there ({})",
                 opts.state_url,
+                if blank_remote {
+                    " (only a blank one, with no resources or outputs)"
+                } else {
+                    ""
+                },
                 l.describe()
             );
             let abs = std::fs::canonicalize(&local_path).map_err(|e| Error::io(&local_path, e))?;
-            // `state push` refuses to replace a state of another lineage: if anything wrote the
-            // key since it was read, this fails instead of overwriting it.
-            probe.run(
-                log,
-                opts,
-                step5,
-                &[
-                    "state".into(),
-                    "push".into(),
-                    "-lock-timeout=120s".into(),
-                    abs.to_string_lossy().into_owned(),
-                ],
-            )?;
+            let mut push = vec![
+                "state".to_string(),
+                "push".into(),
+                "-lock-timeout=120s".into(),
+            ];
+            if blank_remote {
+                // The blank state has another lineage, which push refuses without -force. Read
+                // it once more right before: only a state that is still blank is replaced.
+                if !probe.pull(log, opts, step5)?.is_none_or(|r| r.blank) {
+                    return Err(Error::StepFailed {
+                        step: step5.into(),
+                        message: format!(
+                            "{} changed while tfboot was reading it: it now holds resources. Nothing was copied; rerun to compare it with the local state",
+                            opts.state_url
+                        ),
+                    });
+                }
+                push.push("-force".into());
+            }
+            // Otherwise `state push` refuses to replace a state of another lineage: if anything
+            // wrote the key since it was read, this fails instead of overwriting it.
+            push.push(abs.to_string_lossy().into_owned());
+            probe.run(log, opts, step5, &push)?;
             match probe.pull(log, opts, step5)? {
                 Some(r) if r.same_content(l) => {}
                 _ => {
@@ -689,6 +720,18 @@ mod tests {
         let empty = r#"{"version":4,"terraform_version":"1.11.4","serial":0,"lineage":"","outputs":{},"resources":[],"check_results":null}"#;
         assert_eq!(StateFacts::parse(empty).unwrap(), None);
         assert!(StateFacts::parse("{").is_err());
+    }
+
+    #[test]
+    fn only_a_state_written_once_with_nothing_in_it_is_blank() {
+        let parse = |t: &str| StateFacts::parse(t).unwrap().unwrap();
+        assert!(parse(r#"{"serial":1,"lineage":"a","outputs":{},"resources":[]}"#).blank);
+        assert!(!parse(r#"{"serial":4,"lineage":"a","outputs":{},"resources":[]}"#).blank);
+        assert!(
+            !parse(r#"{"serial":1,"lineage":"a","outputs":{"x":{"value":1}},"resources":[]}"#)
+                .blank
+        );
+        assert!(!parse(r#"{"serial":1,"lineage":"a","resources":[{"mode":"managed","type":"t","name":"n","instances":[]}]}"#).blank);
     }
 
     #[test]

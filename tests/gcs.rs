@@ -499,6 +499,10 @@ fn apply_checks_the_gcs_bucket_before_switching_and_moves_the_state() {
         r.stderr
     );
     assert!(sb.join("bootstrap/bootstrap_override.tf").exists());
+    // The gcs backend writes a blank state when it first reads an empty prefix (the probe's own
+    // `init` does): it holds nothing, so the local state replaces it.
+    const BLANK: &str = r#"{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"blank-1","outputs":{},"resources":[],"check_results":null}"#;
+    sb.write("remote.tfstate", BLANK);
     // With the bucket in the state: override gone, state copied into the empty prefix.
     let r = sb
         .run_env(
@@ -519,9 +523,64 @@ fn apply_checks_the_gcs_bucket_before_switching_and_moves_the_state() {
     );
     assert!(!sb.join("bootstrap/bootstrap_override.tf").exists());
     assert_eq!(sb.read("remote.tfstate"), LOCAL_STATE);
-    assert!(sb
-        .read("tf.log")
-        .contains("probe: state push -lock-timeout=120s"));
+    let log_text = sb.read("tf.log");
+    assert!(
+        log_text.contains("probe: state push -lock-timeout=120s -force "),
+        "{log_text}"
+    );
+    assert!(r.stderr.contains("only a blank one"), "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_bucket_state_with_outputs_is_not_blank_and_is_never_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    sb.write("fake-terraform", FAKE_TF);
+    std::fs::set_permissions(
+        sb.join("fake-terraform"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let log = sb.join("tf.log").to_string_lossy().into_owned();
+    let remote = sb.join("remote.tfstate").to_string_lossy().into_owned();
+    let fake = sb.join("fake-terraform").to_string_lossy().into_owned();
+    let kept = r#"{"version":4,"serial":7,"lineage":"other","outputs":{"x":{"value":"1","type":"string"}},"resources":[]}"#;
+    sb.write("remote.tfstate", kept);
+    let args = [
+        "bootstrap",
+        "--backend",
+        "gcs",
+        "--bucket",
+        "acme-tfstate",
+        "--project",
+        "acme-infra",
+        "--location",
+        "EU",
+        "--apply",
+        "--auto-approve",
+        "--terraform",
+        &fake,
+    ];
+    let r = sb
+        .run_env(
+            &args,
+            &[
+                ("FAKE_TF_LOG", &log),
+                ("FAKE_TF_REMOTE", &remote),
+                ("LOCAL_STATE", LOCAL_STATE),
+                ("FAKE_TF_LISTED", "google_storage_bucket.state"),
+            ],
+        )
+        .code(1);
+    assert!(
+        r.stderr
+            .contains("both a local state and a state in the bucket exist"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sb.read("remote.tfstate"), kept);
+    assert!(!sb.read("tf.log").contains("state push"));
 }
 
 #[test]

@@ -7,8 +7,11 @@
 #   - a held lock object (<prefix>/default.tflock) makes `terraform plan -lock-timeout=1s` fail;
 #   - the lock ID Terraform prints is the lock object's generation, a wrong one does not unlock,
 #     and the printed one works with `terraform force-unlock`.
-# The gcs bootstrap module itself needs the google provider, which this machine lacks: its
-# --apply steps are tested with a stand-in terraform (tests/gcs.rs).
+#   - `bootstrap --backend gcs --apply` moves the module's state into the bucket through real
+#     Terraform in its probe directory (init, state pull, state push against the gcs backend),
+#     replacing the blank state the gcs backend writes when it first reads an empty prefix.
+# The module's own init/apply need the google provider, which this machine lacks: a wrapper
+# stands in for those two (and tests/gcs.rs tests every step with a stand-in terraform).
 # Exit 0: passed; 77: skipped (says why); anything else: failed.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -166,4 +169,45 @@ grep -qx "envs/dev/default.tflock" <<<"$(objects)" || { echo "e2e gcs: FAIL: a w
   echo "e2e gcs: FAIL: plan after force-unlock did not come back clean"; exit 1; }
 grep -q "tflock" <<<"$(objects)" && { echo "e2e gcs: FAIL: a lock object is left"; objects; exit 1; }
 echo "e2e gcs: ok: a wrong generation leaves the lock; the printed one unlocks, and plan shows no changes"
+# bootstrap --apply for gcs: the module's own init/apply need the google provider, which is not
+# available offline, so a wrapper stands in for those; every command tfboot runs in its probe
+# directory (init, state pull, state push against the gcs backend) is real Terraform. The gcs
+# backend writes a blank state when it first reads the empty prefix: the copy must replace it,
+# and the bucket must end up holding the module's resources.
+boot="$work/bootstrap-apply"; mkdir -p "$boot"
+cat > "$boot/terraform-wrapper" <<EOT
+#!/usr/bin/env bash
+case "\$(basename "\$PWD")" in
+  tfboot-state-probe-*) exec "$(command -v "$tf")" "\$@" ;;
+esac
+case "\$1" in
+  apply) cat > terraform.tfstate <<'STATE'
+{"version":4,"terraform_version":"1.11.4","serial":4,"lineage":"e2e-local-lineage","outputs":{},"resources":[{"mode":"managed","type":"google_storage_bucket","name":"state","provider":"provider[\\"registry.terraform.io/hashicorp/google\\"]","instances":[{"schema_version":3,"attributes":{"name":"$bucket"},"sensitive_attributes":[]}]}],"check_results":null}
+STATE
+  ;;
+  state) [ "\$2" = list ] && echo google_storage_bucket.state ;;
+esac
+exit 0
+EOT
+chmod +x "$boot/terraform-wrapper"
+(cd "$boot" && "$tfboot" bootstrap --backend gcs --bucket "$bucket" --project e2e-project --location EU \
+  --prefix e2e-bootstrap --apply --auto-approve --backend-config "$work/emulator.gcs.tfbackend" \
+  --terraform "$boot/terraform-wrapper" > "$boot/apply.log" 2>&1) || {
+  echo "e2e gcs: FAIL: bootstrap --apply:"; cat "$boot/apply.log"; exit 1; }
+grep -q "only a blank one" "$boot/apply.log" || { echo "e2e gcs: FAIL: the blank state was not recognised:"; cat "$boot/apply.log"; exit 1; }
+held_state="$(api e2e-bootstrap/default.tfstate <<'PY'
+import json, sys, urllib.parse, urllib.request
+port, bucket, name = sys.argv[1], sys.argv[2], sys.argv[3]
+url = f"http://127.0.0.1:{port}/storage/v1/b/{bucket}/o/{urllib.parse.quote(name, safe='')}?alt=media"
+with urllib.request.urlopen(url) as r:
+    st = json.load(r)
+print(" ".join(f"{x['type']}.{x['name']}" for x in st["resources"]))
+PY
+)"
+[ "$held_state" = "google_storage_bucket.state" ] || { echo "e2e gcs: FAIL: the bucket's bootstrap state holds '$held_state'"; exit 1; }
+[ ! -f "$boot/bootstrap/bootstrap_override.tf" ] || { echo "e2e gcs: FAIL: the override is still there"; exit 1; }
+ls "$boot/bootstrap" | grep -q '^terraform.tfstate.migrated-' || { echo "e2e gcs: FAIL: the local state was not moved aside"; exit 1; }
+echo "e2e gcs: ok: bootstrap --apply replaced the gcs backend's blank state with the module's and moved the local copy aside"
+# (A rerun is not run here: once the bucket's state holds google resources, the probe's
+# `terraform init` installs the google provider, which is not available offline.)
 echo "e2e gcs: passed"
