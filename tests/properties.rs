@@ -99,3 +99,59 @@ proptest! {
         prop_assert!(findings.is_empty(), "{:#?}", findings);
     }
 }
+
+fn gcs_input(envs: &[(String, Option<String>, bool)], layout: Layout) -> ProjectInput {
+    ProjectInput {
+        store: StoreInput::Gcs(tfboot::backend::gcs::StoreInput {
+            bucket: Sourced::flag("--bucket", "acme-tfstate"),
+            project: Sourced::flag("--project", "acme-infra"),
+            location: Sourced::flag("--location", "EU"),
+            encryption: Default::default(),
+            encryption_field: "--encryption".into(),
+            kms_key: None,
+            labels: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
+        }),
+        bootstrap_dir: None,
+        bootstrap_key: None,
+        envs: envs
+            .iter()
+            .map(|(name, prefix, _)| EnvInput {
+                name: Sourced::flag("name", name.clone()),
+                dir: None,
+                key: prefix.clone().map(|p| Sourced::flag("prefix", p)),
+                options: EnvOptions::None,
+            })
+            .collect(),
+        layout,
+        discover: None,
+    }
+}
+
+const GOOGLE_LOCK_FILE: &str = "provider \"registry.terraform.io/hashicorp/google\" {\n  version     = \"8.7.0\"\n  constraints = \">= 7.0.0, < 9.0.0\"\n}\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn gcs_generate_twice_writes_nothing_and_check_finds_nothing(envs in envs(), layout in layout()) {
+        let Ok(project) = gcs_input(&envs, layout).build() else {
+            return Ok(());
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let templates = tfboot::templates::Templates::builtin().unwrap();
+        let first = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
+        first.plan.execute().unwrap();
+        let second = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
+        prop_assert!(second.plan.files.iter().all(|f| f.action == tfboot::write::Action::Unchanged));
+        prop_assert!(second.stale.is_empty());
+        std::fs::write(root.join("bootstrap/.terraform.lock.hcl"), GOOGLE_LOCK_FILE).unwrap();
+        let result = tfboot::check::check_paths(&[root.to_path_buf()]).unwrap();
+        let findings: Vec<_> = result
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != tfboot::check::Severity::Info)
+            .collect();
+        prop_assert!(findings.is_empty(), "{:#?}", findings);
+    }
+}
