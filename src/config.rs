@@ -564,7 +564,16 @@ pub fn json_schema() -> String {
             continue;
         };
         if let Some(serde_json::Value::Object(d)) = o.remove("$defs") {
-            defs.extend(d);
+            for (name, def) in d {
+                // Every backend's types are named apart (`S3Encryption`, `GcsEncryption`); a
+                // shared name must mean the same type (`CheckSection`), or one shape would
+                // validate against another's definition.
+                debug_assert!(
+                    defs.get(&name).is_none_or(|d| *d == def),
+                    "schema definition {name} differs between backends"
+                );
+                defs.insert(name, def);
+            }
         }
         o.remove("$schema");
         o.insert(

@@ -252,7 +252,7 @@ pub fn backend_files_with(
             };
             let ctx = BackendContext {
                 what: &t.what,
-                bucket: store.container(),
+                bucket: store.store_name(),
                 key: &t.address,
                 url: store.state_url(&t.address),
                 backend_type,

@@ -66,6 +66,27 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "gcs/bootstrap/README.md.tera",
         include_str!("../templates/gcs/bootstrap/README.md.tera"),
     ),
+    // The azurerm bootstrap module.
+    (
+        "azurerm/bootstrap/versions.tf.tera",
+        include_str!("../templates/azurerm/bootstrap/versions.tf.tera"),
+    ),
+    (
+        "azurerm/bootstrap/storage.tf.tera",
+        include_str!("../templates/azurerm/bootstrap/storage.tf.tera"),
+    ),
+    (
+        "azurerm/bootstrap/outputs.tf.tera",
+        include_str!("../templates/azurerm/bootstrap/outputs.tf.tera"),
+    ),
+    (
+        "azurerm/bootstrap/backend.tf.tera",
+        include_str!("../templates/azurerm/bootstrap/backend.tf.tera"),
+    ),
+    (
+        "azurerm/bootstrap/README.md.tera",
+        include_str!("../templates/azurerm/bootstrap/README.md.tera"),
+    ),
     // Every backend's: the override that keeps a bootstrap module local, its .gitignore, and
     // the roots' backend files.
     (
@@ -86,6 +107,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     (
         "env/env.gcs.tfbackend.tera",
+        include_str!("../templates/env/env.tfbackend.tera"),
+    ),
+    (
+        "env/env.azurerm.tfbackend.tera",
         include_str!("../templates/env/env.tfbackend.tera"),
     ),
     (

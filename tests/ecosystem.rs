@@ -87,6 +87,19 @@ fn the_committed_schema_is_current_and_every_example_validates() {
     let bad: serde_json::Value =
         toml::from_str("[state]\nbucket = \"b\"\nregion = \"r\"\nlock = \"redis\"\n").unwrap();
     assert!(!validator.is_valid(&bad));
+    // Each backend's shape with its own values: one backend's enum must not stand in for another's.
+    for (doc, valid) in [
+        ("[state]\nbucket = \"b\"\nregion = \"r\"\nencryption = \"aes256\"\n", true),
+        ("[state]\nbucket = \"b\"\nregion = \"r\"\nencryption = \"google\"\n", false),
+        ("[state]\nbackend = \"gcs\"\nbucket = \"b\"\nproject = \"acme-infra\"\nlocation = \"EU\"\nencryption = \"google\"\n\n[[env]]\nname = \"dev\"\nprefix = \"dev\"\n", true),
+        ("[state]\nbackend = \"gcs\"\nbucket = \"b\"\nproject = \"acme-infra\"\nlocation = \"EU\"\nencryption = \"aes256\"\n", false),
+        ("[state]\nbackend = \"gcs\"\nbucket = \"b\"\nproject = \"p\"\nlocation = \"EU\"\n\n[[env]]\nname = \"dev\"\nkey = \"k\"\n", false),
+        ("[state]\nbackend = \"azurerm\"\nstorage_account = \"acmetfstate\"\nlocation = \"westeurope\"\nencryption = \"microsoft\"\nallowed_ips = [\"203.0.113.7\"]\n", true),
+        ("[state]\nbackend = \"azurerm\"\nbucket = \"b\"\nlocation = \"westeurope\"\n", false),
+    ] {
+        let v: serde_json::Value = toml::from_str(doc).unwrap();
+        assert_eq!(validator.is_valid(&v), valid, "{doc}");
+    }
 }
 
 #[test]

@@ -217,11 +217,11 @@ fn fields_of_another_backend_are_named_as_such() {
     ]);
     sb.write(
         "tfboot.toml",
-        "[state]\nbackend = \"azurerm\"\nbucket = \"x\"\n",
+        "[state]\nbackend = \"consul\"\nbucket = \"x\"\n",
     );
     sb.run(&["generate"])
         .code(2)
-        .stderr_has("line 2: state.backend = \"azurerm\": this version of tfboot does not generate the azurerm backend yet (supported: s3, gcs)");
+        .stderr_has("line 2: state.backend = \"consul\": this version of tfboot does not generate the consul backend yet (supported: s3, gcs, azurerm)");
     sb.write(
         "tfboot.toml",
         "[state]\nbackend = \"GCS\"\nbucket = \"x\"\n",

@@ -4,6 +4,7 @@
 mod support;
 
 mod apply;
+mod azurerm;
 mod bootstrap;
 mod check;
 mod e2e;

@@ -15,6 +15,7 @@ use crate::model::{BootstrapModule, EnvInput, Sourced};
 use crate::render::RenderedFile;
 use crate::templates::Templates;
 
+pub mod azurerm;
 pub mod gcs;
 pub mod s3;
 
@@ -29,20 +30,24 @@ pub enum BackendKind {
     S3,
     /// Google Cloud Storage, locked by `.tflock` objects written with a generation precondition.
     Gcs,
+    /// Azure Blob Storage, locked by a lease on each state blob.
+    Azurerm,
 }
 
 impl BackendKind {
     /// Every backend tfboot generates, in the order messages list them.
-    pub const ALL: &'static [BackendKind] = &[BackendKind::S3, BackendKind::Gcs];
+    pub const ALL: &'static [BackendKind] =
+        &[BackendKind::S3, BackendKind::Gcs, BackendKind::Azurerm];
 
     /// Backends Terraform has and teams use that tfboot cannot generate yet.
-    pub const NOT_YET: &'static [&'static str] = &["azurerm", "consul", "cloud"];
+    pub const NOT_YET: &'static [&'static str] = &["consul", "cloud"];
 
     /// The backend's type name, as in `backend "<name>"`.
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::S3 => "s3",
             BackendKind::Gcs => "gcs",
+            BackendKind::Azurerm => "azurerm",
         }
     }
 
@@ -68,6 +73,9 @@ impl BackendKind {
             BackendKind::Gcs => schemars::schema_for!(
                 crate::config::FileOf<gcs::config::GcsState, gcs::config::GcsEnv>
             ),
+            BackendKind::Azurerm => schemars::schema_for!(
+                crate::config::FileOf<azurerm::config::AzurermState, azurerm::config::AzurermEnv>
+            ),
         };
         serde_json::to_value(schema).unwrap_or_default()
     }
@@ -80,6 +88,7 @@ impl BackendKind {
         match self {
             BackendKind::S3 => crate::config::parse_as(source, Sections::S3),
             BackendKind::Gcs => crate::config::parse_as(source, Sections::Gcs),
+            BackendKind::Azurerm => crate::config::parse_as(source, Sections::Azurerm),
         }
     }
 
@@ -89,6 +98,7 @@ impl BackendKind {
         match self {
             BackendKind::S3 => s3::config::field_hint(section, field),
             BackendKind::Gcs => gcs::config::field_hint(section, field),
+            BackendKind::Azurerm => azurerm::config::field_hint(section, field),
         }
     }
 }
@@ -98,6 +108,10 @@ impl BackendKind {
 pub enum Sections {
     S3(s3::config::S3State, Vec<s3::config::S3Env>),
     Gcs(gcs::config::GcsState, Vec<gcs::config::GcsEnv>),
+    Azurerm(
+        azurerm::config::AzurermState,
+        Vec<azurerm::config::AzurermEnv>,
+    ),
 }
 
 impl Sections {
@@ -105,6 +119,7 @@ impl Sections {
         match self {
             Sections::S3(..) => BackendKind::S3,
             Sections::Gcs(..) => BackendKind::Gcs,
+            Sections::Azurerm(..) => BackendKind::Azurerm,
         }
     }
 
@@ -113,6 +128,7 @@ impl Sections {
         match self {
             Sections::S3(state, envs) => s3::config::input(cfg, state, envs),
             Sections::Gcs(state, envs) => gcs::config::input(cfg, state, envs),
+            Sections::Azurerm(state, envs) => azurerm::config::input(cfg, state, envs),
         }
     }
 }
@@ -155,8 +171,8 @@ impl BackendBlock {
 pub trait StateBackend: std::fmt::Debug + Send + Sync {
     fn kind(&self) -> BackendKind;
 
-    /// The bucket (or container) that holds every state, for messages.
-    fn container(&self) -> &str;
+    /// The bucket (or storage account) that holds every state, for messages.
+    fn store_name(&self) -> &str;
 
     /// Where the store is (an AWS region, a Cloud Storage location), for messages.
     fn place(&self) -> &str;
@@ -217,6 +233,7 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
 pub enum Store {
     S3(s3::Store),
     Gcs(gcs::Store),
+    Azurerm(azurerm::Store),
 }
 
 impl Deref for Store {
@@ -226,6 +243,7 @@ impl Deref for Store {
         match self {
             Store::S3(s) => s,
             Store::Gcs(s) => s,
+            Store::Azurerm(s) => s,
         }
     }
 }
@@ -235,6 +253,7 @@ impl Deref for Store {
 pub enum StoreInput {
     S3(s3::StoreInput),
     Gcs(gcs::StoreInput),
+    Azurerm(azurerm::StoreInput),
 }
 
 /// Per-environment settings only one backend has.
@@ -250,6 +269,7 @@ impl StoreInput {
         match self {
             StoreInput::S3(_) => BackendKind::S3,
             StoreInput::Gcs(_) => BackendKind::Gcs,
+            StoreInput::Azurerm(_) => BackendKind::Azurerm,
         }
     }
 
@@ -258,13 +278,14 @@ impl StoreInput {
         match self {
             StoreInput::S3(s) => Store::S3(s.build(errors)),
             StoreInput::Gcs(s) => Store::Gcs(s.build(errors)),
+            StoreInput::Azurerm(s) => Store::Azurerm(s.build(errors)),
         }
     }
 
     /// The field an address is set with in `[[env]]`: `key` (S3), `prefix` (GCS).
     pub fn address_field(&self) -> &'static str {
         match self {
-            StoreInput::S3(_) => "key",
+            StoreInput::S3(_) | StoreInput::Azurerm(_) => "key",
             StoreInput::Gcs(_) => "prefix",
         }
     }
@@ -274,20 +295,22 @@ impl StoreInput {
         match self {
             StoreInput::S3(_) => s3::DEFAULT_BOOTSTRAP_KEY,
             StoreInput::Gcs(_) => gcs::DEFAULT_BOOTSTRAP_PREFIX,
+            StoreInput::Azurerm(_) => azurerm::DEFAULT_BOOTSTRAP_KEY,
         }
     }
 
     /// The address of an environment in `dir` that set none.
     pub fn default_env_address(&self, dir: &str) -> String {
         match self {
-            StoreInput::S3(_) => format!("{dir}/terraform.tfstate"),
+            StoreInput::S3(_) | StoreInput::Azurerm(_) => format!("{dir}/terraform.tfstate"),
             StoreInput::Gcs(_) => dir.to_string(),
         }
     }
 
     pub fn check_address(&self, address: &Sourced, errors: &mut Vec<InvalidValue>) {
         let rule = match self {
-            StoreInput::S3(_) => s3::validate::state_key,
+            // Blob names follow the same rules Terraform applies to S3 keys here.
+            StoreInput::S3(_) | StoreInput::Azurerm(_) => s3::validate::state_key,
             StoreInput::Gcs(_) => gcs::validate::prefix,
         };
         if let Err(r) = rule(&address.value) {

@@ -20,16 +20,33 @@ pub struct BootstrapArgs {
     #[arg(long)]
     pub project: Option<String>,
     /// gcs: the bucket's location: a region (europe-west1), a dual-region (EUR4) or a
-    /// multi-region (EU, US, ASIA).
+    /// multi-region (EU, US, ASIA). azurerm: the account's Azure region (westeurope).
     #[arg(long)]
     pub location: Option<String>,
+    /// azurerm: the storage account that holds the state (3–24 lowercase letters and digits).
+    #[arg(long)]
+    pub storage_account: Option<String>,
+    /// azurerm: its resource group [default: <storage-account>-rg].
+    #[arg(long)]
+    pub resource_group: Option<String>,
+    /// azurerm: the blob container of the state [default: tfstate].
+    #[arg(long)]
+    pub container: Option<String>,
+    /// azurerm: the subscription for the provider block [default: ARM_SUBSCRIPTION_ID at apply].
+    #[arg(long)]
+    pub subscription_id: Option<String>,
+    /// azurerm: a public IPv4 address or range allowed through the storage firewall (repeatable;
+    /// without any, the firewall stays open to Azure AD-authenticated requests).
+    #[arg(long = "allowed-ip", value_name = "IP[/PREFIX]")]
+    pub allowed_ips: Vec<String>,
     /// State lock [default: dynamodb].
     #[arg(long, value_enum)]
     pub lock: Option<LockMode>,
     /// DynamoDB lock table [default: <bucket>-lock].
     #[arg(long)]
     pub lock_table: Option<String>,
-    /// Bucket encryption [default: kms, a key the module creates]; aes256 is s3's, google gcs's.
+    /// Encryption [default: kms, a key the module creates; azurerm: microsoft]; aes256 is s3's,
+    /// google gcs's, microsoft azurerm's.
     #[arg(long, value_enum)]
     pub encryption: Option<EncryptionArg>,
     /// s3: use an existing KMS key (its ARN) instead of creating one.
@@ -39,13 +56,13 @@ pub struct BootstrapArgs {
     /// (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>) instead of creating one.
     #[arg(long)]
     pub kms_key: Option<String>,
-    /// s3: state key of the bootstrap module itself [default: bootstrap/terraform.tfstate].
+    /// s3, azurerm: state key of the bootstrap module itself [default: bootstrap/terraform.tfstate].
     #[arg(long)]
     pub key: Option<String>,
     /// gcs: state prefix of the bootstrap module itself [default: bootstrap].
     #[arg(long)]
     pub prefix: Option<String>,
-    /// s3: a tag for every resource, KEY=VALUE (repeatable).
+    /// s3, azurerm: a tag for every resource, KEY=VALUE (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
     /// gcs: a label for every resource, KEY=VALUE (repeatable).
@@ -100,6 +117,8 @@ pub enum EncryptionArg {
     Aes256,
     /// gcs: Google-managed keys.
     Google,
+    /// azurerm: Microsoft-managed keys with infrastructure encryption.
+    Microsoft,
 }
 
 impl EncryptionArg {
@@ -108,6 +127,7 @@ impl EncryptionArg {
             EncryptionArg::Kms => "kms",
             EncryptionArg::Aes256 => "aes256",
             EncryptionArg::Google => "google",
+            EncryptionArg::Microsoft => "microsoft",
         }
     }
 }
@@ -137,34 +157,51 @@ fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
     parse_pairs("--tag", tags)
 }
 
-/// The flags that belong to one backend only, for "that flag is gcs's" messages.
-fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, BackendKind)> {
+/// The flags that belong to some backends only, for "that flag is gcs's" messages.
+fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [BackendKind])> {
+    use BackendKind::{Azurerm, Gcs, S3};
     let mut out = Vec::new();
-    let mut given = |set: bool, flag: &'static str, kind: BackendKind| {
+    let mut given = |set: bool, flag: &'static str, kinds: &'static [BackendKind]| {
         if set {
-            out.push((flag, kind));
+            out.push((flag, kinds));
         }
     };
-    given(a.region.is_some(), "--region", BackendKind::S3);
-    given(a.lock.is_some(), "--lock", BackendKind::S3);
-    given(a.lock_table.is_some(), "--lock-table", BackendKind::S3);
-    given(a.kms_key_arn.is_some(), "--kms-key-arn", BackendKind::S3);
-    given(a.key.is_some(), "--key", BackendKind::S3);
-    given(!a.tags.is_empty(), "--tag", BackendKind::S3);
+    given(a.region.is_some(), "--region", &[S3]);
+    given(a.lock.is_some(), "--lock", &[S3]);
+    given(a.lock_table.is_some(), "--lock-table", &[S3]);
+    given(a.kms_key_arn.is_some(), "--kms-key-arn", &[S3]);
+    given(a.key.is_some(), "--key", &[S3, Azurerm]);
+    given(!a.tags.is_empty(), "--tag", &[S3, Azurerm]);
     given(
         a.encryption == Some(EncryptionArg::Aes256),
         "--encryption aes256",
-        BackendKind::S3,
+        &[S3],
     );
-    given(a.project.is_some(), "--project", BackendKind::Gcs);
-    given(a.location.is_some(), "--location", BackendKind::Gcs);
-    given(a.kms_key.is_some(), "--kms-key", BackendKind::Gcs);
-    given(a.prefix.is_some(), "--prefix", BackendKind::Gcs);
-    given(!a.labels.is_empty(), "--label", BackendKind::Gcs);
+    given(
+        a.encryption == Some(EncryptionArg::Kms),
+        "--encryption kms",
+        &[S3, Gcs],
+    );
+    given(a.bucket.is_some(), "--bucket", &[S3, Gcs]);
+    given(a.project.is_some(), "--project", &[Gcs]);
+    given(a.location.is_some(), "--location", &[Gcs, Azurerm]);
+    given(a.kms_key.is_some(), "--kms-key", &[Gcs]);
+    given(a.prefix.is_some(), "--prefix", &[Gcs]);
+    given(!a.labels.is_empty(), "--label", &[Gcs]);
     given(
         a.encryption == Some(EncryptionArg::Google),
         "--encryption google",
-        BackendKind::Gcs,
+        &[Gcs],
+    );
+    given(a.storage_account.is_some(), "--storage-account", &[Azurerm]);
+    given(a.resource_group.is_some(), "--resource-group", &[Azurerm]);
+    given(a.container.is_some(), "--container", &[Azurerm]);
+    given(a.subscription_id.is_some(), "--subscription-id", &[Azurerm]);
+    given(!a.allowed_ips.is_empty(), "--allowed-ip", &[Azurerm]);
+    given(
+        a.encryption == Some(EncryptionArg::Microsoft),
+        "--encryption microsoft",
+        &[Azurerm],
     );
     out
 }
@@ -173,8 +210,11 @@ fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, BackendKind)> {
 fn check_flags_fit(a: &BootstrapArgs, kind: BackendKind, why: &str) -> Result<()> {
     let wrong: Vec<String> = backend_only_flags(a)
         .into_iter()
-        .filter(|(_, k)| *k != kind)
-        .map(|(f, k)| format!("{f} (a {} flag)", k.name()))
+        .filter(|(_, kinds)| !kinds.contains(&kind))
+        .map(|(f, kinds)| {
+            let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            format!("{f} (a {} flag)", names.join("/"))
+        })
         .collect();
     if wrong.is_empty() {
         return Ok(());
@@ -251,6 +291,34 @@ fn store_from_flags(
                 a.prefix.clone().map(|p| Sourced::flag("--prefix", p)),
             )
         }
+        BackendKind::Azurerm => {
+            let location = a.location.clone().ok_or_else(|| {
+                Error::Usage("--location is required with --backend azurerm: the Azure region of the storage account (westeurope, eastus2, ...)".into())
+            })?;
+            (
+                crate::backend::StoreInput::Azurerm(crate::backend::azurerm::StoreInput {
+                    storage_account: Sourced::flag("--storage-account", bucket),
+                    resource_group: a
+                        .resource_group
+                        .clone()
+                        .map(|r| Sourced::flag("--resource-group", r)),
+                    container: a.container.clone().map(|c| Sourced::flag("--container", c)),
+                    location: Sourced::flag("--location", location),
+                    subscription_id: a
+                        .subscription_id
+                        .clone()
+                        .map(|s| Sourced::flag("--subscription-id", s)),
+                    encryption: crate::backend::azurerm::Encryption::Microsoft,
+                    allowed_ips: a
+                        .allowed_ips
+                        .iter()
+                        .map(|ip| Sourced::flag("--allowed-ip", ip.clone()))
+                        .collect(),
+                    tags: parse_tags(&a.tags)?,
+                }),
+                a.key.clone().map(|k| Sourced::flag("--key", k)),
+            )
+        }
     })
 }
 
@@ -281,7 +349,9 @@ pub(super) fn cmd_bootstrap(
     let same_module = from_config.as_ref().is_some_and(|(cfg, project)| {
         lexical_abs(&flags_dir) == lexical_abs(&cfg.base_dir().join(&project.bootstrap.dir))
     });
-    let flags_bucket = a.bucket.as_ref().filter(|_| !same_module);
+    // The store's name: --bucket (s3, gcs) or --storage-account (azurerm).
+    let store_name = a.bucket.as_ref().or(a.storage_account.as_ref());
+    let flags_bucket = store_name.filter(|_| !same_module);
     let (root, project, apply_command, templates) = match (flags_bucket, from_config) {
         (Some(bucket), _) => {
             let (store, bootstrap_key) =
@@ -316,7 +386,7 @@ pub(super) fn cmd_bootstrap(
             let out_elsewhere = a.out.is_some() && !same_module;
             if !out_elsewhere {
                 flags_agree_with_config(a, cfg, &project, &config)?;
-            } else if a.bucket.is_none() && any_setting_flag(a) {
+            } else if store_name.is_none() && any_setting_flag(a) {
                 return Err(Error::Usage(
                     "--bucket is required when settings are given as flags for a module tfboot.toml does not describe".into(),
                 ));
@@ -343,7 +413,7 @@ pub(super) fn cmd_bootstrap(
             ));
         }
     };
-    let readme_command = if a.bucket.is_some() && !same_module {
+    let readme_command = if store_name.is_some() && !same_module {
         apply_command.as_str()
     } else {
         README_APPLY_COMMAND
@@ -457,10 +527,7 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 }
 
 fn any_setting_flag(a: &BootstrapArgs) -> bool {
-    a.bucket.is_some()
-        || a.backend.is_some()
-        || a.encryption.is_some()
-        || !backend_only_flags(a).is_empty()
+    a.backend.is_some() || a.encryption.is_some() || !backend_only_flags(a).is_empty()
 }
 
 /// The Google Cloud project from the environment, as the gcloud CLI and client libraries read it.
@@ -668,6 +735,76 @@ fn flags_agree_with_config(
                 }
             }
         }
+        (Sections::Azurerm(s, _), Store::Azurerm(store)) => {
+            check(
+                "--storage-account",
+                a.storage_account.clone(),
+                "state.storage_account",
+                store.storage_account.clone(),
+                at(Some(s.storage_account.span())),
+            );
+            check(
+                "--resource-group",
+                a.resource_group.clone(),
+                "state.resource_group",
+                store.resource_group.clone(),
+                at(s.resource_group.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--container",
+                a.container.clone(),
+                "state.container",
+                store.container.clone(),
+                at(s.container.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--location",
+                a.location.clone(),
+                "state.location",
+                store.location.clone(),
+                at(Some(s.location.span())),
+            );
+            check(
+                "--subscription-id",
+                a.subscription_id.clone(),
+                "state.subscription_id",
+                store
+                    .subscription_id
+                    .clone()
+                    .unwrap_or_else(|| "(none: ARM_SUBSCRIPTION_ID)".into()),
+                at(s.subscription_id.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--key",
+                a.key.clone(),
+                "state.bootstrap_key",
+                project.bootstrap.key.clone(),
+                at(s.bootstrap_key.as_ref().map(|t| t.span())),
+            );
+            if !a.allowed_ips.is_empty() && a.allowed_ips != store.allowed_ips {
+                clashes.push(format!(
+                    "--allowed-ip gives {} but state.allowed_ips = [{}] in {}",
+                    a.allowed_ips.join(", "),
+                    store.allowed_ips.join(", "),
+                    config.display()
+                ));
+            }
+            if !a.tags.is_empty() {
+                let given: std::collections::BTreeMap<String, String> = parse_tags(&a.tags)?
+                    .into_iter()
+                    .map(|(k, v)| (k.value, v.value))
+                    .collect();
+                if given != store.tags {
+                    map_clash = Some(format!(
+                        "--tag gives {} but state.tags = {}{} in {}",
+                        show(&given),
+                        show(&store.tags),
+                        at(s.tags.as_ref().map(|t| t.span())),
+                        config.display()
+                    ));
+                }
+            }
+        }
         _ => {}
     }
     clashes.extend(map_clash);
@@ -705,6 +842,21 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     }
     if let Some(l) = &a.location {
         push("location", l);
+    }
+    if let Some(v) = &a.storage_account {
+        push("storage-account", v);
+    }
+    if let Some(v) = &a.resource_group {
+        push("resource-group", v);
+    }
+    if let Some(v) = &a.container {
+        push("container", v);
+    }
+    if let Some(v) = &a.subscription_id {
+        push("subscription-id", v);
+    }
+    for ip in &a.allowed_ips {
+        push("allowed-ip", ip);
     }
     if let Some(l) = a.lock {
         push("lock", l.as_str());

@@ -21,7 +21,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub project: Option<String>,
     /// gcs: the bucket's location: a region (europe-west1), a dual-region (EUR4) or a
-    /// multi-region (EU, US, ASIA).
+    /// multi-region (EU, US, ASIA). azurerm: the storage account's Azure region (westeurope).
     #[arg(long)]
     pub location: Option<String>,
     /// An environment to add (repeatable).
@@ -57,16 +57,29 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
             let bucket_rule = match a.backend {
                 BackendKind::S3 => crate::backend::s3::validate::bucket_name,
                 BackendKind::Gcs => crate::backend::gcs::validate::bucket_name,
+                BackendKind::Azurerm => crate::backend::azurerm::validate::storage_account,
             };
-            let bucket_ok = |n: &str| bucket_rule(&format!("{n}-tfstate")).is_ok();
+            let bucket_ok = |n: &str| bucket_rule(&store_name(a.backend, n)).is_ok();
             if !bucket_ok(n) && cleaned != *n && bucket_ok(&cleaned) {
+                let kind = if a.backend == BackendKind::Azurerm {
+                    "storage account"
+                } else {
+                    "bucket"
+                };
+                let what = if a.backend == BackendKind::Azurerm {
+                    "storage account names use only lowercase letters and digits"
+                } else {
+                    "bucket names use only lowercase letters, digits, '.' and '-'"
+                };
                 return Err(Error::Invalid(vec![crate::error::InvalidValue {
                     file: None,
                     line: None,
                     field: "--name".into(),
                     value: n.clone(),
                     rule: format!(
-                        "the state bucket would be {n}-tfstate, and bucket names use only lowercase letters, digits, '.' and '-'; did you mean --name {cleaned} (bucket {cleaned}-tfstate)?"
+                        "the state {kind} would be {}, and {what}; did you mean --name {cleaned} ({kind} {})?",
+                        store_name(a.backend, n),
+                        store_name(a.backend, &cleaned)
                     ),
                 }]));
             }
@@ -81,24 +94,19 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
             Sourced::flag("--name (from the directory name)", clean_name(&base))
         }
     };
-    let wrong: Vec<&str> = match a.backend {
-        BackendKind::S3 => [
-            ("--project", a.project.is_some()),
-            ("--location", a.location.is_some()),
-        ]
+    use BackendKind::{Azurerm, Gcs, S3};
+    let given: [(&str, bool, &[BackendKind]); 4] = [
+        ("--region", a.region.is_some(), &[S3]),
+        ("--lock", a.lock.is_some(), &[S3]),
+        ("--project", a.project.is_some(), &[Gcs]),
+        ("--location", a.location.is_some(), &[Gcs, Azurerm]),
+    ];
+    let wrong: Vec<&str> = given
         .iter()
-        .filter(|(_, set)| *set)
-        .map(|(f, _)| *f)
-        .collect(),
-        BackendKind::Gcs => [
-            ("--region", a.region.is_some()),
-            ("--lock", a.lock.is_some()),
-        ]
-        .iter()
-        .filter(|(_, set)| *set)
-        .map(|(f, _)| *f)
-        .collect(),
-    };
+        .filter(|(_, set, kinds)| *set && !kinds.contains(&a.backend))
+        .map(|(f, _, _)| *f)
+        .collect();
+
     if !wrong.is_empty() {
         return Err(Error::Usage(format!(
             "{} do not apply to the {} backend; pass --backend for the backend they belong to, or drop them",
@@ -107,7 +115,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
         )));
     }
     let bucket = Sourced {
-        value: format!("{}-tfstate", name.value),
+        value: store_name(a.backend, &name.value),
         ..name.clone()
     };
     let envs: Vec<crate::model::EnvInput> = a
@@ -206,6 +214,44 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                 text,
             )
         }
+        BackendKind::Azurerm => {
+            let Some(location) = a.location.clone() else {
+                return Err(Error::Usage(
+                    "--location is required with --backend azurerm: the Azure region of the storage account (westeurope, eastus2, ...)".into(),
+                ));
+            };
+            let location = Sourced::flag("--location", location);
+            let mut text = String::from("[state]\n");
+            text.push_str("backend         = \"azurerm\"\n");
+            text.push_str(&format!("storage_account = {}\n", toml_str(&bucket.value)));
+            text.push_str(&format!(
+                "location        = {}\n",
+                toml_str(&location.value)
+            ));
+            text.push_str(&format!(
+                "# resource_group  = {}   # the default\n",
+                toml_str(&format!("{}-rg", bucket.value))
+            ));
+            text.push_str("# container       = \"tfstate\"\n");
+            text.push_str("# subscription_id = \"00000000-0000-0000-0000-000000000000\"  # else ARM_SUBSCRIPTION_ID\n");
+            text.push_str(
+                "# allowed_ips     = [\"203.0.113.0/24\"]   # turns the storage firewall on\n",
+            );
+            text.push_str("# tags            = { team = \"platform\" }\n");
+            (
+                crate::backend::StoreInput::Azurerm(crate::backend::azurerm::StoreInput {
+                    storage_account: bucket.clone(),
+                    resource_group: None,
+                    container: None,
+                    location,
+                    subscription_id: None,
+                    encryption: Default::default(),
+                    allowed_ips: Vec::new(),
+                    tags: Vec::new(),
+                }),
+                text,
+            )
+        }
     };
     // Validate through the same model the config will go through.
     let input = ProjectInput {
@@ -276,4 +322,13 @@ fn clean_name(n: &str) -> String {
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// The state store `init` names after the project: the bucket `<name>-tfstate`, or for azurerm the
+/// storage account `<name>tfstate` (account names take no `-`).
+fn store_name(backend: BackendKind, name: &str) -> String {
+    match backend {
+        BackendKind::Azurerm => format!("{}tfstate", name.replace('-', "")),
+        _ => format!("{name}-tfstate"),
+    }
 }

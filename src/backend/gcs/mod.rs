@@ -27,6 +27,7 @@ pub const DEFAULT_BOOTSTRAP_PREFIX: &str = "bootstrap";
     Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "GcsEncryption")]
 pub enum Encryption {
     /// A customer-managed Cloud KMS key as the bucket's default key (created by the module
     /// unless `kms_key` names one).
@@ -90,7 +91,7 @@ impl StateBackend for Store {
         BackendKind::Gcs
     }
 
-    fn container(&self) -> &str {
+    fn store_name(&self) -> &str {
         &self.bucket
     }
 

@@ -65,6 +65,7 @@ impl LockMode {
     Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "S3Encryption")]
 pub enum Encryption {
     /// SSE-KMS with a customer-managed key (created by the module unless `kms_key_arn` is given).
     #[default]
@@ -137,7 +138,7 @@ impl StateBackend for Store {
         BackendKind::S3
     }
 
-    fn container(&self) -> &str {
+    fn store_name(&self) -> &str {
         &self.bucket
     }
 

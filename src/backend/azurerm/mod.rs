@@ -1,0 +1,235 @@
+//! The azurerm backend: state blobs in a private container of a hardened storage account (no
+//! public blob access, no shared keys, TLS 1.2, versioning, soft delete, a delete lock), locked by
+//! a blob lease that Terraform takes on each state blob (lock info in its `terraformlockid`
+//! metadata); there is nothing to create for locking.
+//!
+//! Still to come (issue 13): customer-managed keys (`encryption = "cmk"`), `check` rules beyond
+//! the schema, the end-to-end test against Azurite, `examples/azure/`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{BackendBlock, BackendKind, BackendValue, StateBackend};
+use crate::error::{InvalidValue, Result};
+use crate::model::{BootstrapModule, Sourced};
+use crate::render::RenderedFile;
+use crate::templates::Templates;
+
+pub mod config;
+mod render;
+pub mod validate;
+
+pub use render::AZURERM_PROVIDER_CONSTRAINT;
+
+/// Where the bootstrap module keeps its own state unless `bootstrap_key` says otherwise.
+pub const DEFAULT_BOOTSTRAP_KEY: &str = "bootstrap/terraform.tfstate";
+
+/// The container the state blobs go in unless `container` says otherwise.
+pub const DEFAULT_CONTAINER: &str = "tfstate";
+
+/// Default encryption of the storage account.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "AzurermEncryption")]
+pub enum Encryption {
+    /// Microsoft-managed keys, with infrastructure encryption (a second layer) on.
+    #[default]
+    Microsoft,
+}
+
+/// The storage account that holds all state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    pub storage_account: String,
+    pub resource_group: String,
+    pub container: String,
+    /// As given (`westeurope`, `West Europe`).
+    pub location: String,
+    pub subscription_id: Option<String>,
+    pub allowed_ips: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Retiring the storage account: it holds every state.
+pub const RETIRE_ACCOUNT: &str = "it declares the storage account, which holds the state of every root. Deleting the file alone makes the next `terraform apply` of that module try to destroy the account (the CanNotDelete lock and prevent_destroy stop it). If the module moved (a new bootstrap_dir), move its state with it (`terraform state mv` or a `moved` block) before deleting the old files; the module's README describes the teardown";
+
+impl StateBackend for Store {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Azurerm
+    }
+
+    fn store_name(&self) -> &str {
+        &self.storage_account
+    }
+
+    fn place(&self) -> &str {
+        &self.location
+    }
+
+    fn block(&self, key: Option<&str>) -> BackendBlock {
+        let mut attributes = vec![
+            (
+                "resource_group_name",
+                BackendValue::String(self.resource_group.clone()),
+            ),
+            (
+                "storage_account_name",
+                BackendValue::String(self.storage_account.clone()),
+            ),
+            (
+                "container_name",
+                BackendValue::String(self.container.clone()),
+            ),
+        ];
+        if let Some(k) = key {
+            attributes.push(("key", BackendValue::String(k.to_string())));
+        }
+        attributes.push(("use_azuread_auth", BackendValue::Bool(true)));
+        BackendBlock {
+            backend: "azurerm",
+            attributes,
+        }
+    }
+
+    fn default_address(&self, dir: &str) -> String {
+        format!("{dir}/terraform.tfstate")
+    }
+
+    fn state_url(&self, key: &str) -> String {
+        format!(
+            "https://{}.blob.core.windows.net/{}/{key}",
+            self.storage_account, self.container
+        )
+    }
+
+    fn collision_key(&self, key: &str) -> String {
+        key.to_string()
+    }
+
+    fn collision_note(&self) -> &'static str {
+        " (Terraform keeps the default workspace at the key itself and others at <key>env:<workspace>)"
+    }
+
+    fn required_version(&self) -> (&'static str, &'static str) {
+        (
+            ">= 1.3.0",
+            "The azurerm backend settings written here (Azure AD auth to the storage account) work with Terraform 1.3 or later and every OpenTofu release.",
+        )
+    }
+
+    fn tfbackend_suffix(&self) -> &'static str {
+        "azurerm.tfbackend"
+    }
+
+    fn tfbackend_template(&self) -> &'static str {
+        "env/env.azurerm.tfbackend.tera"
+    }
+
+    fn bootstrap_files(
+        &self,
+        templates: &Templates,
+        module: &BootstrapModule,
+        apply_command: &str,
+    ) -> Result<Vec<RenderedFile>> {
+        render::bootstrap_module(self, templates, module, apply_command)
+    }
+
+    fn state_resource(&self) -> &'static str {
+        "azurerm_storage_container.state"
+    }
+
+    fn retire(&self, text: &str) -> Option<&'static str> {
+        text.contains("resource \"azurerm_storage_account\"")
+            .then_some(RETIRE_ACCOUNT)
+    }
+
+    fn address_arguments(&self) -> &'static [&'static str] {
+        &["storage_account_name", "container_name", "key"]
+    }
+
+    fn lock_summary(&self) -> String {
+        "a blob lease on each state blob (the lock info in its terraformlockid metadata)".into()
+    }
+
+    fn explain_apply_failure(&self, stdout: &str, stderr: &str) -> Option<String> {
+        let account = &self.storage_account;
+        if stderr.contains("StorageAccountAlreadyTaken") {
+            return Some(format!(
+                "a storage account named {account} exists already somewhere in Azure (StorageAccountAlreadyTaken): account names are global, so pick another --storage-account. The state stays local (with whatever this apply did create)"
+            ));
+        }
+        if stderr.contains("AuthorizationFailed") && stderr.contains("roleAssignments") {
+            return Some(
+                "the identity running Terraform may not create role assignments (AuthorizationFailed): it needs Owner, User Access Administrator or Role Based Access Control Administrator on the resource group to grant itself Storage Blob Data Contributor. The state stays local, and a rerun continues from it".into(),
+            );
+        }
+        crate::apply::explain_declined(stdout, stderr)
+    }
+}
+
+/// azurerm store settings, before validation.
+#[derive(Debug, Clone)]
+pub struct StoreInput {
+    pub storage_account: Sourced,
+    pub resource_group: Option<Sourced>,
+    pub container: Option<Sourced>,
+    pub location: Sourced,
+    pub subscription_id: Option<Sourced>,
+    pub encryption: Encryption,
+    pub allowed_ips: Vec<Sourced>,
+    pub tags: Vec<(Sourced, Sourced)>,
+}
+
+impl StoreInput {
+    pub fn build(&self, errors: &mut Vec<InvalidValue>) -> Store {
+        self.storage_account
+            .check(errors, validate::storage_account);
+        let resource_group = match &self.resource_group {
+            Some(rg) => {
+                rg.check(errors, validate::resource_group);
+                rg.value.clone()
+            }
+            None => format!("{}-rg", self.storage_account.value),
+        };
+        let container = match &self.container {
+            Some(c) => {
+                c.check(errors, validate::container);
+                c.value.clone()
+            }
+            None => DEFAULT_CONTAINER.to_string(),
+        };
+        self.location.check(errors, validate::location);
+        if let Some(s) = &self.subscription_id {
+            s.check(errors, validate::subscription_id);
+        }
+        for ip in &self.allowed_ips {
+            ip.check(errors, validate::allowed_ip);
+        }
+        let mut tags = BTreeMap::new();
+        if self.tags.len() > 50 {
+            if let Some((k, _)) = self.tags.first() {
+                errors.push(k.invalid(format!(
+                    "Azure allows at most 50 tags per resource ({} given)",
+                    self.tags.len()
+                )));
+            }
+        }
+        for (k, v) in &self.tags {
+            k.check(errors, validate::tag_key);
+            v.check(errors, validate::tag_value);
+            tags.insert(k.value.clone(), v.value.clone());
+        }
+        Store {
+            storage_account: self.storage_account.value.clone(),
+            resource_group,
+            container,
+            location: self.location.value.clone(),
+            subscription_id: self.subscription_id.as_ref().map(|s| s.value.clone()),
+            allowed_ips: self.allowed_ips.iter().map(|s| s.value.clone()).collect(),
+            tags,
+        }
+    }
+}
