@@ -82,3 +82,8 @@ fn monorepo_output_is_current() {
 fn gcs_output_is_current() {
     assert_current("gcs");
 }
+
+#[test]
+fn azure_output_is_current() {
+    assert_current("azure");
+}
