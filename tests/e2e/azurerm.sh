@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End to end, for real: backends that `tfboot generate` writes for azurerm, used by real Terraform
+# against Azurite on loopback (../shared/tools/azure-emulator, with the metadata host, TLS and
+# CONNECT proxy Terraform's azurerm backend needs to reach it). Checks from the emulator's side that
+#   - two envs (layout "dir") and two envs sharing one root (layout "tfbackend") each keep their
+#     state in exactly the blob named by their key, and nothing else is in the container;
+#   - while an apply holds the lease, a plan fails with "state blob is already locked";
+#   - after that apply is killed the lease stays, and `terraform force-unlock` with the lock ID
+#     Terraform prints clears it.
+# Azurite has the blob data plane only and authenticates with the account key, so the emulator's
+# partial configuration turns use_azuread_auth off; the module itself (management plane, azurerm
+# provider) is judged statically.
+# Exit 0: passed; 77: skipped (says why); anything else: failed.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+shared="${TFBOOT_SHARED:-$repo/../shared}"
+tfboot="${TFBOOT_BIN:-$repo/target/debug/tfboot}"
+tf="${TFBOOT_TERRAFORM:-terraform}"
+O="${ORACLES_HOME:-$HOME/.local/share/tfboot-oracles}"
+
+skip() { echo "e2e azurerm: SKIPPED: $*"; exit 77; }
+command -v "$tf" >/dev/null || skip "no '$tf' binary on PATH"
+[ -x "$shared/tools/azure-emulator" ] || skip "no azure-emulator at $shared/tools"
+[ -x "$O/node/node_modules/.bin/azurite-blob" ] || skip "Azurite is not installed (run $shared/tools/install-oracles)"
+[ -x "$tfboot" ] || { echo "e2e azurerm: no tfboot binary at $tfboot (cargo build first)"; exit 1; }
+if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  [ -f "$O/terraformrc" ] && export TF_CLI_CONFIG_FILE="$O/terraformrc"
+fi
+py="$O/bin/python"
+port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p=s.getsockname()[1]; print(p if p < 65000 else 40123)')"
+started="$("$shared/tools/azure-emulator" start "$port")"
+val() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$started"; }
+pid="$(val pid)"; account="$(val account)"; key="$(val access_key)"; meta="$(val metadata_host)"
+ca="$(val ca_file)"; proxy="$(val https_proxy)"; noproxy="$(val no_proxy)"
+work="$(mktemp -d)"
+cleanup() {
+  [ -n "${holder:-}" ] && kill -9 -- "-$holder" 2>/dev/null || true
+  "$shared/tools/azure-emulator" stop "$pid" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export SSL_CERT_FILE="$ca" HTTPS_PROXY="$proxy" NO_PROXY="$noproxy" ARM_ACCESS_KEY="$key" TF_IN_AUTOMATION=1
+echo "e2e azurerm: emulator for account $account on port $port, terraform: $("$tf" version | head -n 1)"
+"$shared/tools/azure-emulator" container tfstate "$port" >/dev/null
+
+blobs() {
+  "$py" - "$account" "$key" "$port" "$ca" "$@" <<'PY'
+import sys
+from azure.storage.blob import BlobServiceClient
+account, key, port, ca = sys.argv[1:5]
+svc = BlobServiceClient(f"https://{account}.blob.azurite.test:{port}",
+                        credential={"account_name": account, "account_key": key},
+                        connection_verify=ca, proxies={"https": f"http://127.0.0.1:{int(port) + 2}"})
+c = svc.get_container_client("tfstate")
+if len(sys.argv) > 5:  # lease state of one blob
+    print(c.get_blob_client(sys.argv[5]).get_blob_properties().lease.state)
+else:
+    for b in sorted(c.list_blobs(), key=lambda b: b.name):
+        print(b.name)
+PY
+}
+
+printf 'metadata_host    = "%s"\nuse_azuread_auth = false\n' "$meta" > "$work/emulator.azurerm.tfbackend"
+state_block() {
+  printf '[state]\nbackend = "azurerm"\nstorage_account = "%s"\nlocation = "westeurope"\nbootstrap_key = "%s"\n' "$account" "$1"
+}
+
+a="$work/dir-layout"; mkdir -p "$a"
+{ state_block bootstrap-a.tfstate; printf '\n[[env]]\nname = "dev"\n\n[[env]]\nname = "prod"\nkey = "production/terraform.tfstate"\n'; } > "$a/tfboot.toml"
+for e in dev prod; do
+  mkdir -p "$a/envs/$e"
+  printf 'resource "terraform_data" "marker" {\n  input = "%s"\n}\n' "$e" > "$a/envs/$e/main.tf"
+done
+"$tfboot" generate --config "$a/tfboot.toml" >/dev/null
+for e in dev prod; do
+  (cd "$a/envs/$e" && "$tf" init -input=false -no-color -backend-config="$work/emulator.azurerm.tfbackend" >/dev/null \
+    && "$tf" apply -input=false -no-color -auto-approve -lock-timeout=120s >/dev/null)
+done
+
+b="$work/tfbackend-layout"; mkdir -p "$b/app"
+{ printf 'layout = "tfbackend"\n\n'; state_block bootstrap-b.tfstate; printf '\n[[env]]\nname = "qa"\ndir = "app"\n\n[[env]]\nname = "perf"\ndir = "app"\n'; } > "$b/tfboot.toml"
+printf 'resource "terraform_data" "marker" {\n  input = "app"\n}\n' > "$b/app/main.tf"
+"$tfboot" generate --config "$b/tfboot.toml" >/dev/null
+for e in qa perf; do
+  (cd "$b/app" && export TF_DATA_DIR=".terraform-$e" \
+    && "$tf" init -input=false -no-color -reconfigure -backend-config="$e.azurerm.tfbackend" \
+         -backend-config="$work/emulator.azurerm.tfbackend" >/dev/null \
+    && "$tf" apply -input=false -no-color -auto-approve -lock-timeout=120s >/dev/null)
+done
+
+got="$(blobs)"
+want="app/perf/terraform.tfstate
+app/qa/terraform.tfstate
+envs/dev/terraform.tfstate
+production/terraform.tfstate"
+if [ "$got" != "$want" ]; then
+  echo "e2e azurerm: FAIL: the container holds"; echo "$got"; echo "expected"; echo "$want"; exit 1
+fi
+echo "e2e azurerm: ok: each state in exactly the blob named by its key"
+
+# An apply that holds the lease (its resource sleeps), a plan that meets it, then the apply killed.
+cd "$a/envs/dev"
+cat > slow.tf <<'EOT'
+resource "terraform_data" "slow" {
+  provisioner "local-exec" {
+    command = "sleep 300"
+  }
+}
+EOT
+setsid "$tf" apply -input=false -no-color -auto-approve > "$work/holder.log" 2>&1 &
+holder=$!
+for _ in $(seq 1 300); do
+  [ "$(blobs envs/dev/terraform.tfstate)" = leased ] && grep -q "Still creating\|Provisioning with" "$work/holder.log" && break
+  sleep 0.2
+done
+[ "$(blobs envs/dev/terraform.tfstate)" = leased ] || { echo "e2e azurerm: FAIL: the apply never took the lease"; cat "$work/holder.log"; exit 1; }
+set +e
+out="$("$tf" plan -input=false -no-color -lock-timeout=1s 2>&1)"
+rc=$?
+set -e
+if [ "$rc" -eq 0 ] || ! grep -q "state blob is already locked" <<<"$out"; then
+  echo "e2e azurerm: FAIL: plan during a held lease did not fail with the lock error:"; echo "$out"; exit 1
+fi
+echo "e2e azurerm: ok: a held lease stops plan (\"state blob is already locked\")"
+kill -9 -- "-$holder"; wait "$holder" 2>/dev/null || true; holder=""
+[ "$(blobs envs/dev/terraform.tfstate)" = leased ] || { echo "e2e azurerm: FAIL: the killed apply's lease is gone by itself"; exit 1; }
+set +e
+out="$("$tf" plan -input=false -no-color -lock-timeout=1s 2>&1)"
+set -e
+id="$(sed -n 's/^ *ID: *\([0-9a-f-][0-9a-f-]*\) *$/\1/p' <<<"$out" | head -n 1)"
+[ -n "$id" ] || { echo "e2e azurerm: FAIL: no lock ID printed:"; echo "$out"; exit 1; }
+"$tf" force-unlock -force "$id" >/dev/null
+[ "$(blobs envs/dev/terraform.tfstate)" != leased ] || { echo "e2e azurerm: FAIL: force-unlock $id left the lease"; exit 1; }
+rm slow.tf
+"$tf" plan -input=false -no-color -lock-timeout=60s -detailed-exitcode >/dev/null || {
+  echo "e2e azurerm: FAIL: plan after force-unlock did not come back clean"; exit 1; }
+echo "e2e azurerm: ok: after the apply was killed, force-unlock $id cleared the lease and plan shows no changes"
+echo "e2e azurerm: passed"
