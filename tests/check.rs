@@ -121,7 +121,17 @@ fn sarif_and_github_formats() {
     let run = &v["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), tfboot::check::rules::ALL.len());
-    let result = &run["results"][0];
+    // The S3 fixture's finding (the fixture also holds a gcs and an azurerm root).
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("fires/main.tf"))
+        })
+        .unwrap();
     assert_eq!(result["ruleId"], "invalid-bucket-name");
     let idx = result["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[idx]["id"], "invalid-bucket-name");

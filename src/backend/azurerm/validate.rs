@@ -98,6 +98,10 @@ pub fn resource_group(name: &str) -> Result<(), String> {
 /// Blob container names: 3–63 lowercase letters, digits and `-`, starting and ending with a
 /// letter or digit, no `--`.
 pub fn container(name: &str) -> Result<(), String> {
+    // Azure's two reserved containers (the account root, static websites) have names of their own.
+    if matches!(name, "$root" | "$web") {
+        return Ok(());
+    }
     let n = name.len();
     if !(3..=63).contains(&n) {
         return Err(format!(
@@ -241,6 +245,7 @@ mod tests {
             assert!(resource_group(bad).is_err(), "{bad}");
         }
         assert!(container("tfstate").is_ok());
+        assert!(container("$root").is_ok());
         for bad in [
             "tf",
             "TFstate",
