@@ -16,6 +16,7 @@ use crate::model::{BootstrapModule, Sourced};
 use crate::render::RenderedFile;
 use crate::templates::Templates;
 
+pub mod check;
 pub mod config;
 mod render;
 pub mod validate;

@@ -46,7 +46,10 @@ pub fn is_removed(name: &str) -> bool {
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     if cfg.kind == "gcs" {
-        return check_gcs(cfg, out);
+        return check_listed(cfg, crate::backend::gcs::check::REMOVED, out);
+    }
+    if cfg.kind == "azurerm" {
+        return check_listed(cfg, crate::backend::azurerm::check::REMOVED, out);
     }
     if cfg.kind != "s3" {
         return;
@@ -76,13 +79,11 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The gcs backend's removed arguments (`path`, `project`, `region`).
-fn check_gcs(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+/// Another backend's removed arguments (gcs: `path`, `project`, `region`; azurerm: `arm_*`,
+/// `use_microsoft_graph`), each with what replaces it.
+fn check_listed(cfg: &BackendConfig, removed: &[(&str, &str)], out: &mut Vec<Diagnostic>) {
     for s in &cfg.settings {
-        let Some((name, why)) = crate::backend::gcs::check::REMOVED
-            .iter()
-            .find(|(n, _)| *n == s.name)
-        else {
+        let Some((name, why)) = removed.iter().find(|(n, _)| *n == s.name) else {
             continue;
         };
         let (severity, message) = if super::unknown_attribute::ignored_in_block(cfg, s) {
@@ -101,10 +102,12 @@ fn check_gcs(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             severity,
             s.key_span.clone(),
             message,
-            Some(if *name == "path" {
-                "replace it with prefix (the folder the state goes in)".to_string()
-            } else {
-                format!("delete `{name}`")
+            Some(match why.rsplit_once(": use ") {
+                _ if *name == "path" => {
+                    "replace it with prefix (the folder the state goes in)".to_string()
+                }
+                Some((_, with)) => format!("rename it to {with}"),
+                None => format!("delete `{name}`"),
             }),
         ));
     }
@@ -112,6 +115,12 @@ fn check_gcs(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
 
 pub fn is_removed_gcs(name: &str) -> bool {
     crate::backend::gcs::check::REMOVED
+        .iter()
+        .any(|(n, _)| *n == name)
+}
+
+pub fn is_removed_azurerm(name: &str) -> bool {
+    crate::backend::azurerm::check::REMOVED
         .iter()
         .any(|(n, _)| *n == name)
 }

@@ -28,6 +28,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
         if known.contains(&s.name.to_string())
             || (cfg.kind == "s3" && super::removed_attribute::is_removed(s.name))
             || (cfg.kind == "gcs" && super::removed_attribute::is_removed_gcs(s.name))
+            || (cfg.kind == "azurerm" && super::removed_attribute::is_removed_azurerm(s.name))
         {
             continue;
         }
