@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::diagnostic::{Diagnostic, Severity};
 use super::model::{BackendConfig, Module, SourceFile};
 
+pub mod azurerm_shared_key_auth;
 pub mod backend_in_module;
 pub mod backend_outside_terraform_block;
 pub mod block_instead_of_attribute;
@@ -147,6 +148,7 @@ pub const ALL: &[Rule] = &[
     invalid_arn::RULE,
     hardcoded_credentials::RULE,
     insecure_transport::RULE,
+    azurerm_shared_key_auth::RULE,
     invalid_lock_table_name::RULE,
     state_key_collision::RULE,
     backend_in_module::RULE,
@@ -227,6 +229,7 @@ pub fn check_module(module: &Module) -> Vec<Diagnostic> {
             invalid_arn::check,
             hardcoded_credentials::check,
             insecure_transport::check,
+            azurerm_shared_key_auth::check,
             invalid_lock_table_name::check,
         ] {
             check(&cfg, &mut out);
