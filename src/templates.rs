@@ -72,6 +72,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/azurerm/bootstrap/versions.tf.tera"),
     ),
     (
+        "azurerm/bootstrap/cmk.tf.tera",
+        include_str!("../templates/azurerm/bootstrap/cmk.tf.tera"),
+    ),
+    (
         "azurerm/bootstrap/storage.tf.tera",
         include_str!("../templates/azurerm/bootstrap/storage.tf.tera"),
     ),

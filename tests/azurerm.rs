@@ -35,6 +35,18 @@ fn assert_fmt_clean(sb: &Sandbox, dir: &str) {
 fn bootstrap_module_with_and_without_a_firewall() {
     let modes: &[(&str, &[&str])] = &[
         ("microsoft", &[]),
+        ("cmk", &["--encryption", "cmk"]),
+        (
+            "existing_key",
+            &[
+                "--encryption",
+                "cmk",
+                "--key-vault-key-id",
+                "https://acme-kv.vault.azure.net/keys/state/0123abcd",
+                "--key-vault-id",
+                "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/acme-kv",
+            ],
+        ),
         (
             "firewall",
             &[
@@ -74,6 +86,18 @@ fn bootstrap_module_with_and_without_a_firewall() {
             storage.contains("default_action = \"Deny\""),
             *name == "firewall"
         );
+        let cmk = *name == "cmk" || *name == "existing_key";
+        assert_eq!(storage.contains("customer_managed_key {"), cmk);
+        assert_eq!(sb.join("bootstrap/cmk.tf").exists(), cmk);
+        if *name == "existing_key" {
+            // Versionless, so the account follows the key's rotation.
+            assert!(
+                storage.contains(
+                    "key_vault_key_id          = \"https://acme-kv.vault.azure.net/keys/state\""
+                ),
+                "{storage}"
+            );
+        }
         let all = snapshot_of(&sb, "bootstrap");
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(format!("azurerm_bootstrap_{name}"), all);
@@ -131,6 +155,20 @@ fn config_errors_and_validation() {
         "state.allowed_ips[1] = \"203.0.113.7/32\": the storage firewall does not take /31 or /32 ranges: write the address itself (203.0.113.7)",
         "state.tags key = \"a/b\": Azure tag names must not contain",
     ]);
+    sb.write(
+        "tfboot.toml",
+        &format!("{STATE}encryption = \"cmk\"\nkey_vault_key_id = \"https://acme-kv.vault.azure.net/keys/state\"\n"),
+    );
+    sb.run(&["generate"])
+        .code(2)
+        .stderr_has("state.key_vault_key_id = \"https://acme-kv.vault.azure.net/keys/state\": an existing key needs key_vault_id too");
+    sb.write(
+        "tfboot.toml",
+        &format!("{STATE}key_vault_key_id = \"https://acme-kv.vault.azure.net/keys/state\"\n"),
+    );
+    sb.run(&["generate"]).code(2).stderr_has(
+        "a Key Vault key needs encryption = \"cmk\", but state.encryption is microsoft",
+    );
     assert_eq!(
         sb.files(".")
             .into_iter()

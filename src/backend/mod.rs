@@ -249,6 +249,8 @@ impl Deref for Store {
 }
 
 /// The settings of a store, before validation (from tfboot.toml or flags).
+// Built once per run: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StoreInput {
     S3(s3::StoreInput),

@@ -35,6 +35,13 @@ pub struct BootstrapArgs {
     /// azurerm: the subscription for the provider block [default: ARM_SUBSCRIPTION_ID at apply].
     #[arg(long)]
     pub subscription_id: Option<String>,
+    /// azurerm: an existing Key Vault key for --encryption cmk
+    /// (https://<vault>.vault.azure.net/keys/<name>).
+    #[arg(long)]
+    pub key_vault_key_id: Option<String>,
+    /// azurerm: the resource ID of that key's vault.
+    #[arg(long)]
+    pub key_vault_id: Option<String>,
     /// azurerm: a public IPv4 address or range allowed through the storage firewall (repeatable;
     /// without any, the firewall stays open to Azure AD-authenticated requests).
     #[arg(long = "allowed-ip", value_name = "IP[/PREFIX]")]
@@ -119,6 +126,8 @@ pub enum EncryptionArg {
     Google,
     /// azurerm: Microsoft-managed keys with infrastructure encryption.
     Microsoft,
+    /// azurerm: a customer-managed key in a Key Vault the module creates (or --key-vault-key-id).
+    Cmk,
 }
 
 impl EncryptionArg {
@@ -128,6 +137,7 @@ impl EncryptionArg {
             EncryptionArg::Aes256 => "aes256",
             EncryptionArg::Google => "google",
             EncryptionArg::Microsoft => "microsoft",
+            EncryptionArg::Cmk => "cmk",
         }
     }
 }
@@ -203,6 +213,17 @@ fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [Backend
         "--encryption microsoft",
         &[Azurerm],
     );
+    given(
+        a.encryption == Some(EncryptionArg::Cmk),
+        "--encryption cmk",
+        &[Azurerm],
+    );
+    given(
+        a.key_vault_key_id.is_some(),
+        "--key-vault-key-id",
+        &[Azurerm],
+    );
+    given(a.key_vault_id.is_some(), "--key-vault-id", &[Azurerm]);
     out
 }
 
@@ -308,7 +329,19 @@ fn store_from_flags(
                         .subscription_id
                         .clone()
                         .map(|s| Sourced::flag("--subscription-id", s)),
-                    encryption: crate::backend::azurerm::Encryption::Microsoft,
+                    encryption: match a.encryption {
+                        Some(EncryptionArg::Cmk) => crate::backend::azurerm::Encryption::Cmk,
+                        _ => crate::backend::azurerm::Encryption::Microsoft,
+                    },
+                    encryption_field: "--encryption".into(),
+                    key_vault_key_id: a
+                        .key_vault_key_id
+                        .clone()
+                        .map(|k| Sourced::flag("--key-vault-key-id", k)),
+                    key_vault_id: a
+                        .key_vault_id
+                        .clone()
+                        .map(|k| Sourced::flag("--key-vault-id", k)),
                     allowed_ips: a
                         .allowed_ips
                         .iter()
@@ -549,7 +582,7 @@ fn flags_agree_with_config(
     project: &Project,
     config: &Path,
 ) -> Result<()> {
-    use crate::backend::{gcs, s3, Sections, Store};
+    use crate::backend::{azurerm, gcs, s3, Sections, Store};
     let kind = cfg.file.sections.kind();
     if let Some(b) = a.backend.filter(|b| *b != kind) {
         return Err(Error::Usage(format!(
@@ -764,6 +797,36 @@ fn flags_agree_with_config(
                 store.location.clone(),
                 at(Some(s.location.span())),
             );
+            let (enc, key, vault) = match &store.encryption {
+                azurerm::StoreEncryption::Microsoft => ("microsoft", None, None),
+                azurerm::StoreEncryption::CreatedKey { .. } => ("cmk", None, None),
+                azurerm::StoreEncryption::ExistingKey { key_id, vault_id } => {
+                    ("cmk", Some(key_id.clone()), Some(vault_id.clone()))
+                }
+            };
+            check(
+                "--encryption",
+                a.encryption.map(|e| e.as_str().to_string()),
+                "state.encryption",
+                enc.to_string(),
+                String::new(),
+            );
+            check(
+                "--key-vault-key-id",
+                a.key_vault_key_id
+                    .as_deref()
+                    .map(azurerm::validate::versionless_key_id),
+                "state.key_vault_key_id",
+                key.unwrap_or_else(|| "(none)".into()),
+                at(s.key_vault_key_id.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--key-vault-id",
+                a.key_vault_id.clone(),
+                "state.key_vault_id",
+                vault.unwrap_or_else(|| "(none)".into()),
+                at(s.key_vault_id.as_ref().map(|t| t.span())),
+            );
             check(
                 "--subscription-id",
                 a.subscription_id.clone(),
@@ -854,6 +917,12 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     }
     if let Some(v) = &a.subscription_id {
         push("subscription-id", v);
+    }
+    if let Some(v) = &a.key_vault_key_id {
+        push("key-vault-key-id", v);
+    }
+    if let Some(v) = &a.key_vault_id {
+        push("key-vault-id", v);
     }
     for ip in &a.allowed_ips {
         push("allowed-ip", ip);

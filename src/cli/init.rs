@@ -233,6 +233,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                 toml_str(&format!("{}-rg", bucket.value))
             ));
             text.push_str("# container       = \"tfstate\"\n");
+            text.push_str("# encryption      = \"microsoft\"   # microsoft | cmk (the module creates a Key Vault and key)\n");
             text.push_str("# subscription_id = \"00000000-0000-0000-0000-000000000000\"  # else ARM_SUBSCRIPTION_ID\n");
             text.push_str(
                 "# allowed_ips     = [\"203.0.113.0/24\"]   # turns the storage firewall on\n",
@@ -246,6 +247,9 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                     location,
                     subscription_id: None,
                     encryption: Default::default(),
+                    encryption_field: "encryption".into(),
+                    key_vault_key_id: None,
+                    key_vault_id: None,
                     allowed_ips: Vec::new(),
                     tags: Vec::new(),
                 }),

@@ -40,9 +40,17 @@ pub struct AzurermState {
     /// need one of the two).
     #[schemars(with = "Option<String>")]
     pub subscription_id: Option<Spanned<String>>,
-    /// `microsoft` (default): Microsoft-managed keys with infrastructure encryption.
+    /// `microsoft` (default): Microsoft-managed keys with infrastructure encryption. `cmk`: a
+    /// customer-managed key (the module creates a Key Vault and key unless `key_vault_key_id`
+    /// names one).
     #[serde(default)]
     pub encryption: Encryption,
+    /// An existing key for `cmk`: `https://<vault>.vault.azure.net/keys/<name>`.
+    #[schemars(with = "Option<String>")]
+    pub key_vault_key_id: Option<Spanned<String>>,
+    /// The resource ID of that key's vault, so the module can let the account's identity use it.
+    #[schemars(with = "Option<String>")]
+    pub key_vault_id: Option<Spanned<String>>,
     /// Public IPv4 addresses or CIDR ranges allowed through the storage firewall; unset, the
     /// account accepts Azure AD-authenticated requests from any network.
     #[serde(default)]
@@ -82,6 +90,7 @@ pub fn field_hint(section: &str, field: &str) -> Option<&'static str> {
         ("state", "region") => "use state.location (an Azure region such as westeurope)",
         ("state", "labels") => "Azure resources have tags: use state.tags",
         ("state", "lock" | "lock_table") => "the azurerm backend always locks each state blob with a lease; there is no lock to choose",
+        ("state", "kms_key_arn" | "kms_key") => "use state.key_vault_key_id (and key_vault_id) with encryption = \"cmk\"",
         ("state", "bootstrap_prefix") => "the azurerm backend has a key, not a prefix: use state.bootstrap_key",
         ("env", "prefix") => "the azurerm backend has no prefix: an environment's state is the blob named by `key` (default `<dir>/terraform.tfstate`)",
         ("env", "role_arn" | "workspace_key_prefix") => "AWS settings do not apply to azurerm: it authenticates with Azure AD (az login, a managed identity, OIDC)",
@@ -106,6 +115,15 @@ pub fn input(cfg: &LoadedConfig, s: &AzurermState, envs: &[AzurermEnv]) -> Proje
                 .as_ref()
                 .map(|v| sourced("state.subscription_id", v)),
             encryption: s.encryption,
+            encryption_field: "state.encryption".into(),
+            key_vault_key_id: s
+                .key_vault_key_id
+                .as_ref()
+                .map(|v| sourced("state.key_vault_key_id", v)),
+            key_vault_id: s
+                .key_vault_id
+                .as_ref()
+                .map(|v| sourced("state.key_vault_id", v)),
             allowed_ips: s
                 .allowed_ips
                 .iter()

@@ -39,6 +39,24 @@ pub enum Encryption {
     /// Microsoft-managed keys, with infrastructure encryption (a second layer) on.
     #[default]
     Microsoft,
+    /// A customer-managed key: the module creates a Key Vault (purge protection, RBAC), a key
+    /// with a rotation policy and the account's identity, unless `key_vault_key_id` names a key.
+    Cmk,
+}
+
+/// The account's encryption as built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreEncryption {
+    Microsoft,
+    /// The module creates the vault (named `vault`) and its key.
+    CreatedKey {
+        vault: String,
+    },
+    /// An existing key (its versionless ID) in the vault with this resource ID.
+    ExistingKey {
+        key_id: String,
+        vault_id: String,
+    },
 }
 
 /// The storage account that holds all state.
@@ -50,9 +68,13 @@ pub struct Store {
     /// As given (`westeurope`, `West Europe`).
     pub location: String,
     pub subscription_id: Option<String>,
+    pub encryption: StoreEncryption,
     pub allowed_ips: Vec<String>,
     pub tags: BTreeMap<String, String>,
 }
+
+/// Retiring the Key Vault key: the account's data is encrypted with it.
+pub const RETIRE_VAULT: &str = "it declares the Key Vault and the key that encrypts the storage account: without the key the account's data, every state included, cannot be read. Deleting the file makes the next `terraform apply` try to destroy them (prevent_destroy stops it; purge protection keeps a deleted vault recoverable for 90 days). Switch the account to another key first, or keep them with `removed` blocks (`lifecycle { destroy = false }`, Terraform >= 1.7)";
 
 /// Retiring the storage account: it holds every state.
 pub const RETIRE_ACCOUNT: &str = "it declares the storage account, which holds the state of every root. Deleting the file alone makes the next `terraform apply` of that module try to destroy the account (the CanNotDelete lock and prevent_destroy stop it). If the module moved (a new bootstrap_dir), move its state with it (`terraform state mv` or a `moved` block) before deleting the old files; the module's README describes the teardown";
@@ -143,8 +165,12 @@ impl StateBackend for Store {
     }
 
     fn retire(&self, text: &str) -> Option<&'static str> {
-        text.contains("resource \"azurerm_storage_account\"")
-            .then_some(RETIRE_ACCOUNT)
+        if text.contains("resource \"azurerm_key_vault_key\"") {
+            Some(RETIRE_VAULT)
+        } else {
+            text.contains("resource \"azurerm_storage_account\"")
+                .then_some(RETIRE_ACCOUNT)
+        }
     }
 
     fn address_arguments(&self) -> &'static [&'static str] {
@@ -180,6 +206,10 @@ pub struct StoreInput {
     pub location: Sourced,
     pub subscription_id: Option<Sourced>,
     pub encryption: Encryption,
+    /// Where `encryption` was set, for the conflict message with `key_vault_key_id`.
+    pub encryption_field: String,
+    pub key_vault_key_id: Option<Sourced>,
+    pub key_vault_id: Option<Sourced>,
     pub allowed_ips: Vec<Sourced>,
     pub tags: Vec<(Sourced, Sourced)>,
 }
@@ -209,6 +239,39 @@ impl StoreInput {
         for ip in &self.allowed_ips {
             ip.check(errors, validate::allowed_ip);
         }
+        let encryption = match (self.encryption, &self.key_vault_key_id) {
+            (Encryption::Cmk, Some(key)) => {
+                key.check(errors, validate::key_vault_key_id);
+                match &self.key_vault_id {
+                    Some(vault) => vault.check(errors, validate::key_vault_id),
+                    None => errors.push(key.invalid("an existing key needs key_vault_id too (the vault's resource ID, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>): the module grants the account's identity Key Vault Crypto Service Encryption User on it, without which creating the account fails")),
+                }
+                StoreEncryption::ExistingKey {
+                    key_id: validate::versionless_key_id(&key.value),
+                    vault_id: self
+                        .key_vault_id
+                        .as_ref()
+                        .map(|v| v.value.clone())
+                        .unwrap_or_default(),
+                }
+            }
+            (Encryption::Cmk, None) => {
+                if let Some(v) = &self.key_vault_id {
+                    errors.push(v.invalid("key_vault_id goes with key_vault_key_id (an existing key); without one the module creates its own vault"));
+                }
+                StoreEncryption::CreatedKey {
+                    vault: vault_name_for(&self.storage_account.value),
+                }
+            }
+            (Encryption::Microsoft, Some(key)) => {
+                errors.push(key.invalid(format!(
+                    "a Key Vault key needs encryption = \"cmk\", but {} is microsoft",
+                    self.encryption_field
+                )));
+                StoreEncryption::Microsoft
+            }
+            (Encryption::Microsoft, None) => StoreEncryption::Microsoft,
+        };
         let mut tags = BTreeMap::new();
         if self.tags.len() > 50 {
             if let Some((k, _)) = self.tags.first() {
@@ -229,8 +292,17 @@ impl StoreInput {
             container,
             location: self.location.value.clone(),
             subscription_id: self.subscription_id.as_ref().map(|s| s.value.clone()),
+            encryption,
             allowed_ips: self.allowed_ips.iter().map(|s| s.value.clone()).collect(),
             tags,
         }
     }
+}
+
+/// Key Vault names are 3–24 letters, digits and `-`, starting with a letter and unique across
+/// Azure: `kv-` and the account's name, cut to fit.
+pub fn vault_name_for(account: &str) -> String {
+    let mut name = format!("kv-{account}");
+    name.truncate(24);
+    name
 }

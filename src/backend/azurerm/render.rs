@@ -4,7 +4,7 @@
 use serde::Serialize;
 use tera::Context;
 
-use super::{validate, Store};
+use super::{validate, Store, StoreEncryption};
 use crate::backend::StateBackend as _;
 use crate::error::Result;
 use crate::model::BootstrapModule;
@@ -30,6 +30,12 @@ struct BootstrapContext {
     subscription_id: Option<String>,
     allowed_ips: Vec<String>,
     allowed_ips_hcl: String,
+    encryption: &'static str,
+    created_key: bool,
+    vault_name: String,
+    vault_ref: String,
+    key_ref: String,
+    encryption_summary: String,
     dir: String,
     key: String,
     state_url: String,
@@ -70,6 +76,33 @@ pub(super) fn bootstrap_module(
     let shared = store.block(Some("<root module>/terraform.tfstate"));
     let heredoc = escape_heredoc(&backend_attributes(&store.block(None), "    "));
     let (required_version, version_reason) = store.required_version();
+    let (encryption, created_key, vault_name, vault_ref, key_ref, encryption_summary) =
+        match &store.encryption {
+            StoreEncryption::Microsoft => (
+                "microsoft",
+                false,
+                String::new(),
+                String::new(),
+                String::new(),
+                "Microsoft-managed keys, with infrastructure encryption as a second layer.".to_string(),
+            ),
+            StoreEncryption::CreatedKey { vault } => (
+                "cmk",
+                true,
+                vault.clone(),
+                "azurerm_key_vault.state.id".to_string(),
+                "azurerm_key_vault_key.state.versionless_id".to_string(),
+                format!("the module's HSM-backed key `tfstate` in the Key Vault `{vault}` (rotated yearly), with infrastructure encryption as a second layer."),
+            ),
+            StoreEncryption::ExistingKey { key_id, vault_id } => (
+                "cmk",
+                false,
+                String::new(),
+                quote_hcl(vault_id),
+                quote_hcl(key_id),
+                format!("the existing key `{key_id}`, with infrastructure encryption as a second layer."),
+            ),
+        };
     let ctx = BootstrapContext {
         storage_account: store.storage_account.clone(),
         resource_group: store.resource_group.clone(),
@@ -86,6 +119,12 @@ pub(super) fn bootstrap_module(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        encryption,
+        created_key,
+        vault_name,
+        vault_ref,
+        key_ref,
+        encryption_summary,
         dir: module.dir.to_string_lossy().replace('\\', "/"),
         key: module.key.clone(),
         state_url: store.state_url(&module.key),
@@ -115,8 +154,21 @@ pub(super) fn bootstrap_module(
         });
         Ok(())
     };
+    add(
+        "azurerm/bootstrap/versions.tf.tera",
+        "versions.tf",
+        FileKind::Hcl,
+        false,
+    )?;
+    if encryption == "cmk" {
+        add(
+            "azurerm/bootstrap/cmk.tf.tera",
+            "cmk.tf",
+            FileKind::Hcl,
+            false,
+        )?;
+    }
     for (template, out) in [
-        ("azurerm/bootstrap/versions.tf.tera", "versions.tf"),
         ("azurerm/bootstrap/storage.tf.tera", "storage.tf"),
         ("azurerm/bootstrap/outputs.tf.tera", "outputs.tf"),
         ("azurerm/bootstrap/backend.tf.tera", "backend.tf"),

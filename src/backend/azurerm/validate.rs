@@ -198,6 +198,40 @@ pub fn key_vault_key_id(id: &str) -> Result<(), String> {
     }
 }
 
+/// The key ID without its version, so the account follows the key's rotation.
+pub fn versionless_key_id(id: &str) -> String {
+    let trimmed = id.trim_end_matches('/');
+    let parts: Vec<&str> = trimmed.split('/').collect();
+    // https: "" host keys name [version]
+    match parts.get(..5) {
+        Some(head) if parts.len() == 6 => head.join("/"),
+        _ => trimmed.to_string(),
+    }
+}
+
+/// A Key Vault's resource ID:
+/// `/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>`.
+pub fn key_vault_id(id: &str) -> Result<(), String> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let ok = matches!(
+        parts.as_slice(),
+        ["", s, sub, r, rg, p, ns, v, name]
+            if s.eq_ignore_ascii_case("subscriptions")
+                && subscription_id(sub).is_ok()
+                && r.eq_ignore_ascii_case("resourceGroups")
+                && !rg.is_empty()
+                && p.eq_ignore_ascii_case("providers")
+                && ns.eq_ignore_ascii_case("Microsoft.KeyVault")
+                && v.eq_ignore_ascii_case("vaults")
+                && !name.is_empty()
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err("a Key Vault resource ID: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>".into())
+    }
+}
+
 /// An entry of the storage firewall's IP rules: a public IPv4 address or a CIDR range of prefix
 /// /30 or shorter ("Grant access from an internet IP range",
 /// https://learn.microsoft.com/azure/storage/common/storage-network-security): /31 and /32 are
@@ -271,6 +305,16 @@ mod tests {
         assert!(key_vault_key_id("https://acme-kv.vault.azure.net/keys/state").is_ok());
         assert!(key_vault_key_id("https://acme-kv.vault.azure.net/keys/state/0123abcd").is_ok());
         assert!(key_vault_key_id("acme-kv/state").is_err());
+        assert_eq!(
+            versionless_key_id("https://acme-kv.vault.azure.net/keys/state/0123abcd"),
+            "https://acme-kv.vault.azure.net/keys/state"
+        );
+        assert_eq!(
+            versionless_key_id("https://acme-kv.vault.azure.net/keys/state"),
+            "https://acme-kv.vault.azure.net/keys/state"
+        );
+        assert!(key_vault_id("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/acme-kv").is_ok());
+        assert!(key_vault_id("acme-kv").is_err());
         assert!(allowed_ip("203.0.113.7").is_ok());
         assert!(allowed_ip("203.0.113.0/24").is_ok());
         assert!(allowed_ip("203.0.113.7/32")
