@@ -43,7 +43,8 @@ pub fn location(name: &str) -> Result<(), String> {
     let suggestion = regions()
         .keys()
         .map(|r| (edit_distance(r, &normal), r))
-        .filter(|(d, _)| *d <= 2)
+        // Nothing is close to an empty name; a short one is close to anything of its length.
+        .filter(|(d, _)| *d <= 2 && *d < normal.chars().count())
         .min()
         .map(|(_, r)| format!("; did you mean {r:?}?"))
         .unwrap_or_default();

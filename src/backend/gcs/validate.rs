@@ -73,7 +73,8 @@ pub fn location(name: &str) -> Result<(), String> {
         .chain(f.multi_regions.keys().cloned());
     let suggestion = candidates
         .map(|c| (edit_distance(&c.to_ascii_lowercase(), &lower), c))
-        .filter(|(d, _)| *d <= 2)
+        // Nothing is close to an empty name; a short one is close to anything of its length.
+        .filter(|(d, _)| *d <= 2 && *d < lower.chars().count())
         .min()
         .map(|(_, c)| format!("; did you mean {c:?}?"))
         .unwrap_or_default();
