@@ -2,34 +2,10 @@
 //! without a storage firewall, env backends per layout, config errors, validation, init and
 //! bootstrap flags, and `--apply`'s check of the container before switching.
 
-use crate::support::Sandbox;
+use crate::support::{assert_fmt_clean, fake_terraform, snapshot_of, Sandbox};
 
 const STATE: &str =
     "[state]\nbackend = \"azurerm\"\nstorage_account = \"acmetfstate\"\nlocation = \"westeurope\"\n";
-
-fn snapshot_of(sb: &Sandbox, dir: &str) -> String {
-    let mut all = String::new();
-    for (name, content) in sb.files(dir) {
-        all.push_str(&format!("===== {dir}/{name} =====\n{content}"));
-        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
-            hcl::parse(&content).unwrap_or_else(|e| panic!("{name}: {e}"));
-        }
-    }
-    all
-}
-
-fn assert_fmt_clean(sb: &Sandbox, dir: &str) {
-    let Some(tf) = crate::support::terraform() else {
-        return;
-    };
-    let fmt_dir = tempfile::tempdir().unwrap();
-    for (i, (name, content)) in sb.files(dir).iter().enumerate() {
-        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
-            std::fs::write(fmt_dir.path().join(format!("f{i}.tf")), content).unwrap();
-        }
-    }
-    crate::support::assert_terraform_fmt_clean(&tf, fmt_dir.path());
-}
 
 #[test]
 fn bootstrap_module_with_and_without_a_firewall() {
@@ -258,17 +234,10 @@ const LOCAL_STATE: &str = r#"{"version":4,"serial":3,"lineage":"local-1","resour
 #[cfg(unix)]
 #[test]
 fn apply_checks_the_container_before_switching() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
-    sb.write("fake-terraform", FAKE_TF);
-    std::fs::set_permissions(
-        sb.join("fake-terraform"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    let fake = fake_terraform(&sb, "fake-terraform", FAKE_TF);
     let log = sb.join("tf.log").to_string_lossy().into_owned();
     let remote = sb.join("remote.tfstate").to_string_lossy().into_owned();
-    let fake = sb.join("fake-terraform").to_string_lossy().into_owned();
     let args = [
         "bootstrap",
         "--backend",

@@ -3,13 +3,13 @@
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
-#[test]
-fn bootstrap_apply_against_the_aws_emulator() {
+/// Run one e2e script: 0 passed (its output shown), 77 skipped (says why), anything else fails.
+fn run_e2e(script: &str, what: &str) {
     if std::env::var("TFBOOT_E2E").as_deref() == Ok("0") {
-        eprintln!("SKIPPED e2e: TFBOOT_E2E=0");
+        eprintln!("SKIPPED {what}: TFBOOT_E2E=0");
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/bootstrap.sh");
+    let script = format!("{}/tests/e2e/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new("bash")
         .arg(script)
         .env("TFBOOT_BIN", env!("CARGO_BIN_EXE_tfboot"))
@@ -19,49 +19,22 @@ fn bootstrap_apply_against_the_aws_emulator() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(0) => eprintln!("{stdout}"),
-        Some(77) => eprintln!("SKIPPED e2e: {}", stdout.trim()),
-        code => panic!("e2e failed ({code:?}):\n{stdout}\n{stderr}"),
+        Some(77) => eprintln!("SKIPPED {what}: {}", stdout.trim()),
+        code => panic!("{what} failed ({code:?}):\n{stdout}\n{stderr}"),
     }
+}
+
+#[test]
+fn bootstrap_apply_against_the_aws_emulator() {
+    run_e2e("bootstrap.sh", "e2e");
 }
 
 #[test]
 fn gcs_backends_against_the_gcs_emulator() {
-    if std::env::var("TFBOOT_E2E").as_deref() == Ok("0") {
-        eprintln!("SKIPPED e2e gcs: TFBOOT_E2E=0");
-        return;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/gcs.sh");
-    let out = std::process::Command::new("bash")
-        .arg(script)
-        .env("TFBOOT_BIN", env!("CARGO_BIN_EXE_tfboot"))
-        .output()
-        .expect("run bash");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => eprintln!("{stdout}"),
-        Some(77) => eprintln!("SKIPPED e2e gcs: {}", stdout.trim()),
-        code => panic!("e2e gcs failed ({code:?}):\n{stdout}\n{stderr}"),
-    }
+    run_e2e("gcs.sh", "e2e gcs");
 }
 
 #[test]
 fn azurerm_backends_against_azurite() {
-    if std::env::var("TFBOOT_E2E").as_deref() == Ok("0") {
-        eprintln!("SKIPPED e2e azurerm: TFBOOT_E2E=0");
-        return;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/azurerm.sh");
-    let out = std::process::Command::new("bash")
-        .arg(script)
-        .env("TFBOOT_BIN", env!("CARGO_BIN_EXE_tfboot"))
-        .output()
-        .expect("run bash");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => eprintln!("{stdout}"),
-        Some(77) => eprintln!("SKIPPED e2e azurerm: {}", stdout.trim()),
-        code => panic!("e2e azurerm failed ({code:?}):\n{stdout}\n{stderr}"),
-    }
+    run_e2e("azurerm.sh", "e2e azurerm");
 }

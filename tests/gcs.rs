@@ -2,36 +2,10 @@
 //! backends per layout, discovery, collisions, config errors, and `--apply`'s steps against a
 //! stand-in terraform.
 
-use crate::support::Sandbox;
+use crate::support::{assert_fmt_clean, fake_terraform, snapshot_of, Sandbox};
 
 const STATE: &str = "[state]\nbackend = \"gcs\"\nbucket = \"acme-tfstate\"\nproject = \"acme-infra\"\nlocation = \"EU\"\n";
 const KEY: &str = "projects/acme-security/locations/europe/keyRings/state/cryptoKeys/state";
-
-/// Every file under `dir`, marker included, parsed back when it is HCL, for a snapshot.
-fn snapshot_of(sb: &Sandbox, dir: &str) -> String {
-    let mut all = String::new();
-    for (name, content) in sb.files(dir) {
-        all.push_str(&format!("===== {dir}/{name} =====\n{content}"));
-        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
-            hcl::parse(&content).unwrap_or_else(|e| panic!("{name}: {e}"));
-        }
-    }
-    all
-}
-
-/// `terraform fmt -check` over the files (partial configurations judged as .tf too).
-fn assert_fmt_clean(sb: &Sandbox, dir: &str) {
-    let Some(tf) = crate::support::terraform() else {
-        return;
-    };
-    let fmt_dir = tempfile::tempdir().unwrap();
-    for (i, (name, content)) in sb.files(dir).iter().enumerate() {
-        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
-            std::fs::write(fmt_dir.path().join(format!("f{i}.tf")), content).unwrap();
-        }
-    }
-    crate::support::assert_terraform_fmt_clean(&tf, fmt_dir.path());
-}
 
 #[test]
 fn bootstrap_module_per_encryption_mode() {
@@ -451,18 +425,11 @@ const LOCAL_STATE: &str = r#"{"version":4,"serial":3,"lineage":"local-1","resour
 #[cfg(unix)]
 #[test]
 fn apply_checks_the_gcs_bucket_before_switching_and_moves_the_state() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
-    sb.write("fake-terraform", FAKE_TF);
-    std::fs::set_permissions(
-        sb.join("fake-terraform"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    let fake = fake_terraform(&sb, "fake-terraform", FAKE_TF);
     sb.write("emulator.gcs.tfbackend", "access_token = \"dummy\"\n");
     let log = sb.join("tf.log").to_string_lossy().into_owned();
     let remote = sb.join("remote.tfstate").to_string_lossy().into_owned();
-    let fake = sb.join("fake-terraform").to_string_lossy().into_owned();
     let args = [
         "bootstrap",
         "--backend",
@@ -534,17 +501,10 @@ fn apply_checks_the_gcs_bucket_before_switching_and_moves_the_state() {
 #[cfg(unix)]
 #[test]
 fn a_bucket_state_with_outputs_is_not_blank_and_is_never_replaced() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
-    sb.write("fake-terraform", FAKE_TF);
-    std::fs::set_permissions(
-        sb.join("fake-terraform"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    let fake = fake_terraform(&sb, "fake-terraform", FAKE_TF);
     let log = sb.join("tf.log").to_string_lossy().into_owned();
     let remote = sb.join("remote.tfstate").to_string_lossy().into_owned();
-    let fake = sb.join("fake-terraform").to_string_lossy().into_owned();
     let kept = r#"{"version":4,"serial":7,"lineage":"other","outputs":{"x":{"value":"1","type":"string"}},"resources":[]}"#;
     sb.write("remote.tfstate", kept);
     let args = [

@@ -190,3 +190,42 @@ pub fn assert_terraform_fmt_clean(tf: &Path, dir: &Path) {
 
 pub const KMS_ARN: &str =
     "arn:aws:kms:eu-west-1:111122223333:key/0b6b2b5e-4d4f-4c8e-9a7d-3f2e1d0c9b8a";
+
+/// Every file under `dir`, marker included, parsed back when it is HCL, for a snapshot.
+pub fn snapshot_of(sb: &Sandbox, dir: &str) -> String {
+    let mut all = String::new();
+    for (name, content) in sb.files(dir) {
+        all.push_str(&format!("===== {dir}/{name} =====\n{content}"));
+        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
+            hcl::parse(&content).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    all
+}
+
+/// `terraform fmt -check` over the files (partial configurations judged as .tf too).
+#[track_caller]
+pub fn assert_fmt_clean(sb: &Sandbox, dir: &str) {
+    let Some(tf) = terraform() else {
+        return;
+    };
+    let fmt_dir = tempfile::tempdir().unwrap();
+    for (i, (name, content)) in sb.files(dir).iter().enumerate() {
+        if name.ends_with(".tf") || name.ends_with(".tfbackend") {
+            std::fs::write(fmt_dir.path().join(format!("f{i}.tf")), content).unwrap();
+        }
+    }
+    assert_terraform_fmt_clean(&tf, fmt_dir.path());
+}
+
+/// Write `script` as an executable stand-in terraform at `name` in the sandbox; its path.
+pub fn fake_terraform(sb: &Sandbox, name: &str, script: &str) -> String {
+    sb.write(name, script);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(sb.join(name), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+    }
+    sb.join(name).to_string_lossy().into_owned()
+}
