@@ -43,6 +43,9 @@ pub enum Outcome {
     /// The bucket already held this state (an earlier run migrated it); local copies that match it
     /// were moved aside.
     AlreadyRemote { moved_aside: Vec<String> },
+    /// The store existed before the module (consul): its state is where its backend says, and
+    /// nothing was moved.
+    Applied,
 }
 
 /// What a finished terraform command printed, for recognising known failures.
@@ -176,8 +179,7 @@ pub fn explain_declined(stdout: &str, stderr: &str) -> Option<String> {
     None
 }
 
-fn apply_step(log: &mut dyn Write, dir: &Path, opts: &ApplyOptions) -> Result<()> {
-    let step = "2/5 apply";
+fn apply_step(log: &mut dyn Write, dir: &Path, opts: &ApplyOptions, step: &str) -> Result<()> {
     let mut args = vec!["apply".to_string()];
     args.extend(opts.color_args());
     if opts.auto_approve {
@@ -458,12 +460,24 @@ pub fn bootstrap(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result
         }
         None => Vec::new(),
     };
+    if !opts.store.moves_own_state() {
+        // Nothing to create first: init straight against the module's own backend (or local
+        // state when it has none) and apply.
+        let mut init = vec!["init".to_string(), "-input=false".into()];
+        init.extend(opts.color_args());
+        if dir.join("backend.tf").exists() {
+            init.extend(backend_config.iter().cloned());
+        }
+        run_step(log, dir, opts, "1/2 init", &init)?;
+        apply_step(log, dir, opts, "2/2 apply")?;
+        return Ok(Outcome::Applied);
+    }
     let override_path = dir.join(OVERRIDE_FILE);
     if override_path.exists() {
         let mut init = vec!["init".to_string(), "-input=false".into()];
         init.extend(opts.color_args());
         run_step(log, dir, opts, "1/5 init (local state)", &init)?;
-        apply_step(log, dir, opts)?;
+        apply_step(log, dir, opts, "2/5 apply")?;
         verify_bucket_in_state(dir, opts, log)?;
         std::fs::remove_file(&override_path).map_err(|e| Error::io(&override_path, e))?;
         let _ = writeln!(

@@ -111,7 +111,7 @@ impl Sourced {
     }
 
     /// `env[0].name at line 7`: the field and where it is, to name it in another value's message.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{}{}", self.field, self.at())
     }
 
@@ -219,7 +219,7 @@ impl ProjectInput {
             };
             let key = match &env.key {
                 Some(k) => {
-                    self.store.check_address(k, &mut errors);
+                    self.store.check_env_address(k, &mut errors);
                     k.value.clone()
                 }
                 // Partial-configuration envs given a directory usually share it, so each gets its

@@ -91,6 +91,27 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "azurerm/bootstrap/README.md.tera",
         include_str!("../templates/azurerm/bootstrap/README.md.tera"),
     ),
+    // The consul bootstrap module.
+    (
+        "consul/bootstrap/versions.tf.tera",
+        include_str!("../templates/consul/bootstrap/versions.tf.tera"),
+    ),
+    (
+        "consul/bootstrap/acl.tf.tera",
+        include_str!("../templates/consul/bootstrap/acl.tf.tera"),
+    ),
+    (
+        "consul/bootstrap/outputs.tf.tera",
+        include_str!("../templates/consul/bootstrap/outputs.tf.tera"),
+    ),
+    (
+        "consul/bootstrap/backend.tf.tera",
+        include_str!("../templates/consul/bootstrap/backend.tf.tera"),
+    ),
+    (
+        "consul/bootstrap/README.md.tera",
+        include_str!("../templates/consul/bootstrap/README.md.tera"),
+    ),
     // Every backend's: the override that keeps a bootstrap module local, its .gitignore, and
     // the roots' backend files.
     (
@@ -115,6 +136,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     (
         "env/env.azurerm.tfbackend.tera",
+        include_str!("../templates/env/env.tfbackend.tera"),
+    ),
+    (
+        "env/env.consul.tfbackend.tera",
         include_str!("../templates/env/env.tfbackend.tera"),
     ),
     (

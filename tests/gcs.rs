@@ -195,7 +195,7 @@ fn fields_of_another_backend_are_named_as_such() {
     );
     sb.run(&["generate"])
         .code(2)
-        .stderr_has("line 2: state.backend = \"consul\": this version of tfboot does not generate the consul backend yet (supported: s3, gcs, azurerm)");
+        .stderr_has("line 3: unknown field `bucket` in [state]; the consul backend keeps state in Consul's KV store, not a bucket: set state.address (host:port) and state.path_prefix");
     sb.write(
         "tfboot.toml",
         "[state]\nbackend = \"GCS\"\nbucket = \"x\"\n",

@@ -16,6 +16,7 @@ use crate::render::RenderedFile;
 use crate::templates::Templates;
 
 pub mod azurerm;
+pub mod consul;
 pub mod gcs;
 pub mod s3;
 
@@ -32,15 +33,21 @@ pub enum BackendKind {
     Gcs,
     /// Azure Blob Storage, locked by a lease on each state blob.
     Azurerm,
+    /// Consul's KV store, locked by a Consul session per state.
+    Consul,
 }
 
 impl BackendKind {
     /// Every backend tfboot generates, in the order messages list them.
-    pub const ALL: &'static [BackendKind] =
-        &[BackendKind::S3, BackendKind::Gcs, BackendKind::Azurerm];
+    pub const ALL: &'static [BackendKind] = &[
+        BackendKind::S3,
+        BackendKind::Gcs,
+        BackendKind::Azurerm,
+        BackendKind::Consul,
+    ];
 
     /// Backends Terraform has and teams use that tfboot cannot generate yet.
-    pub const NOT_YET: &'static [&'static str] = &["consul", "cloud"];
+    pub const NOT_YET: &'static [&'static str] = &["cloud"];
 
     /// The backend's type name, as in `backend "<name>"`.
     pub fn name(self) -> &'static str {
@@ -48,6 +55,7 @@ impl BackendKind {
             BackendKind::S3 => "s3",
             BackendKind::Gcs => "gcs",
             BackendKind::Azurerm => "azurerm",
+            BackendKind::Consul => "consul",
         }
     }
 
@@ -76,6 +84,9 @@ impl BackendKind {
             BackendKind::Azurerm => schemars::schema_for!(
                 crate::config::FileOf<azurerm::config::AzurermState, azurerm::config::AzurermEnv>
             ),
+            BackendKind::Consul => schemars::schema_for!(
+                crate::config::FileOf<consul::config::ConsulState, consul::config::ConsulEnv>
+            ),
         };
         serde_json::to_value(schema).unwrap_or_default()
     }
@@ -89,6 +100,7 @@ impl BackendKind {
             BackendKind::S3 => crate::config::parse_as(source, Sections::S3),
             BackendKind::Gcs => crate::config::parse_as(source, Sections::Gcs),
             BackendKind::Azurerm => crate::config::parse_as(source, Sections::Azurerm),
+            BackendKind::Consul => crate::config::parse_as(source, Sections::Consul),
         }
     }
 
@@ -99,6 +111,7 @@ impl BackendKind {
             BackendKind::S3 => s3::config::field_hint(section, field),
             BackendKind::Gcs => gcs::config::field_hint(section, field),
             BackendKind::Azurerm => azurerm::config::field_hint(section, field),
+            BackendKind::Consul => consul::config::field_hint(section, field),
         }
     }
 }
@@ -112,6 +125,7 @@ pub enum Sections {
         azurerm::config::AzurermState,
         Vec<azurerm::config::AzurermEnv>,
     ),
+    Consul(consul::config::ConsulState, Vec<consul::config::ConsulEnv>),
 }
 
 impl Sections {
@@ -120,6 +134,7 @@ impl Sections {
             Sections::S3(..) => BackendKind::S3,
             Sections::Gcs(..) => BackendKind::Gcs,
             Sections::Azurerm(..) => BackendKind::Azurerm,
+            Sections::Consul(..) => BackendKind::Consul,
         }
     }
 
@@ -129,6 +144,7 @@ impl Sections {
             Sections::S3(state, envs) => s3::config::input(cfg, state, envs),
             Sections::Gcs(state, envs) => gcs::config::input(cfg, state, envs),
             Sections::Azurerm(state, envs) => azurerm::config::input(cfg, state, envs),
+            Sections::Consul(state, envs) => consul::config::input(cfg, state, envs),
         }
     }
 }
@@ -215,6 +231,12 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
     /// the bucket: the bucket itself.
     fn state_resource(&self) -> &'static str;
 
+    /// Whether the bootstrap module creates the store its own state then moves into (a bucket).
+    /// Without a store to create, its state is where its backend block says from the start.
+    fn moves_own_state(&self) -> bool {
+        true
+    }
+
     /// For a stale generated file that declares what holds or guards state: how to retire it.
     fn retire(&self, file_text: &str) -> Option<&'static str>;
 
@@ -234,6 +256,7 @@ pub enum Store {
     S3(s3::Store),
     Gcs(gcs::Store),
     Azurerm(azurerm::Store),
+    Consul(consul::Store),
 }
 
 impl Deref for Store {
@@ -244,6 +267,7 @@ impl Deref for Store {
             Store::S3(s) => s,
             Store::Gcs(s) => s,
             Store::Azurerm(s) => s,
+            Store::Consul(s) => s,
         }
     }
 }
@@ -256,6 +280,7 @@ pub enum StoreInput {
     S3(s3::StoreInput),
     Gcs(gcs::StoreInput),
     Azurerm(azurerm::StoreInput),
+    Consul(consul::StoreInput),
 }
 
 /// Per-environment settings only one backend has.
@@ -272,6 +297,7 @@ impl StoreInput {
             StoreInput::S3(_) => BackendKind::S3,
             StoreInput::Gcs(_) => BackendKind::Gcs,
             StoreInput::Azurerm(_) => BackendKind::Azurerm,
+            StoreInput::Consul(_) => BackendKind::Consul,
         }
     }
 
@@ -281,23 +307,26 @@ impl StoreInput {
             StoreInput::S3(s) => Store::S3(s.build(errors)),
             StoreInput::Gcs(s) => Store::Gcs(s.build(errors)),
             StoreInput::Azurerm(s) => Store::Azurerm(s.build(errors)),
+            StoreInput::Consul(s) => Store::Consul(s.build(errors)),
         }
     }
 
-    /// The field an address is set with in `[[env]]`: `key` (S3), `prefix` (GCS).
+    /// The field an address is set with in `[[env]]`: `key` (S3), `prefix` (GCS), `path`.
     pub fn address_field(&self) -> &'static str {
         match self {
             StoreInput::S3(_) | StoreInput::Azurerm(_) => "key",
             StoreInput::Gcs(_) => "prefix",
+            StoreInput::Consul(_) => "path",
         }
     }
 
-    /// Where the bootstrap module keeps its own state unless told otherwise.
+    /// Where the bootstrap module keeps its own state unless told otherwise (empty: local).
     pub fn default_bootstrap_address(&self) -> &'static str {
         match self {
             StoreInput::S3(_) => s3::DEFAULT_BOOTSTRAP_KEY,
             StoreInput::Gcs(_) => gcs::DEFAULT_BOOTSTRAP_PREFIX,
             StoreInput::Azurerm(_) => azurerm::DEFAULT_BOOTSTRAP_KEY,
+            StoreInput::Consul(_) => "",
         }
     }
 
@@ -306,6 +335,7 @@ impl StoreInput {
         match self {
             StoreInput::S3(_) | StoreInput::Azurerm(_) => format!("{dir}/terraform.tfstate"),
             StoreInput::Gcs(_) => dir.to_string(),
+            StoreInput::Consul(s) => format!("{}/{dir}", s.path_prefix.value),
         }
     }
 
@@ -314,9 +344,19 @@ impl StoreInput {
             // Blob names follow the same rules Terraform applies to S3 keys here.
             StoreInput::S3(_) | StoreInput::Azurerm(_) => s3::validate::state_key,
             StoreInput::Gcs(_) => gcs::validate::prefix,
+            StoreInput::Consul(_) => consul::validate::path,
         };
         if let Err(r) = rule(&address.value) {
             errors.push(address.invalid(r));
+        }
+    }
+
+    /// An environment's address: what [`Self::check_address`] checks, and (consul) that it is
+    /// where the bootstrap module grants access.
+    pub fn check_env_address(&self, address: &Sourced, errors: &mut Vec<InvalidValue>) {
+        match self {
+            StoreInput::Consul(s) => s.check_env_path(address, errors),
+            _ => self.check_address(address, errors),
         }
     }
 

@@ -46,6 +46,21 @@ pub struct BootstrapArgs {
     /// without any, the firewall stays open to Azure AD-authenticated requests).
     #[arg(long = "allowed-ip", value_name = "IP[/PREFIX]")]
     pub allowed_ips: Vec<String>,
+    /// consul: the Consul agent or server, host:port (consul.example.com:8501).
+    #[arg(long)]
+    pub address: Option<String>,
+    /// consul: https (default) or http (only for an agent on this machine).
+    #[arg(long, value_enum)]
+    pub scheme: Option<crate::backend::consul::Scheme>,
+    /// consul: the KV path every state is kept under (tfstate).
+    #[arg(long)]
+    pub path_prefix: Option<String>,
+    /// consul: the datacenter whose KV store holds the state [default: the agent's].
+    #[arg(long)]
+    pub datacenter: Option<String>,
+    /// consul: KV path of the bootstrap module's own state [default: none, the state stays local].
+    #[arg(long)]
+    pub path: Option<String>,
     /// State lock [default: dynamodb].
     #[arg(long, value_enum)]
     pub lock: Option<LockMode>,
@@ -169,7 +184,7 @@ fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
 
 /// The flags that belong to some backends only, for "that flag is gcs's" messages.
 fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [BackendKind])> {
-    use BackendKind::{Azurerm, Gcs, S3};
+    use BackendKind::{Azurerm, Consul, Gcs, S3};
     let mut out = Vec::new();
     let mut given = |set: bool, flag: &'static str, kinds: &'static [BackendKind]| {
         if set {
@@ -224,6 +239,11 @@ fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [Backend
         &[Azurerm],
     );
     given(a.key_vault_id.is_some(), "--key-vault-id", &[Azurerm]);
+    given(a.address.is_some(), "--address", &[Consul]);
+    given(a.scheme.is_some(), "--scheme", &[Consul]);
+    given(a.path_prefix.is_some(), "--path-prefix", &[Consul]);
+    given(a.datacenter.is_some(), "--datacenter", &[Consul]);
+    given(a.path.is_some(), "--path", &[Consul]);
     out
 }
 
@@ -352,6 +372,25 @@ fn store_from_flags(
                 a.key.clone().map(|k| Sourced::flag("--key", k)),
             )
         }
+        BackendKind::Consul => {
+            let path_prefix = a.path_prefix.clone().ok_or_else(|| {
+                Error::Usage("--path-prefix is required with --backend consul: the KV path every state is kept under (tfstate)".into())
+            })?;
+            (
+                crate::backend::StoreInput::Consul(crate::backend::consul::StoreInput {
+                    address: Sourced::flag("--address", bucket),
+                    scheme: a.scheme.unwrap_or_default(),
+                    scheme_at: a.scheme.map(|s| Sourced::flag("--scheme", s.as_str())),
+                    path_prefix: Sourced::flag("--path-prefix", path_prefix),
+                    datacenter: a
+                        .datacenter
+                        .clone()
+                        .map(|d| Sourced::flag("--datacenter", d)),
+                    gzip: None,
+                }),
+                a.path.clone().map(|p| Sourced::flag("--path", p)),
+            )
+        }
     })
 }
 
@@ -382,8 +421,12 @@ pub(super) fn cmd_bootstrap(
     let same_module = from_config.as_ref().is_some_and(|(cfg, project)| {
         lexical_abs(&flags_dir) == lexical_abs(&cfg.base_dir().join(&project.bootstrap.dir))
     });
-    // The store's name: --bucket (s3, gcs) or --storage-account (azurerm).
-    let store_name = a.bucket.as_ref().or(a.storage_account.as_ref());
+    // The store's name: --bucket (s3, gcs), --storage-account (azurerm) or --address (consul).
+    let store_name = a
+        .bucket
+        .as_ref()
+        .or(a.storage_account.as_ref())
+        .or(a.address.as_ref());
     let flags_bucket = store_name.filter(|_| !same_module);
     let (root, project, apply_command, templates) = match (flags_bucket, from_config) {
         (Some(bucket), _) => {
@@ -521,6 +564,19 @@ pub(super) fn cmd_bootstrap(
         apply::Outcome::Migrated { moved_aside } => ("copied the local state there", moved_aside),
         apply::Outcome::AlreadyRemote { moved_aside } => {
             ("it was there already, nothing was copied", moved_aside)
+        }
+        apply::Outcome::Applied => {
+            w(
+                out,
+                format!(
+                    "applied: {} grants access to the state in {} ({}), locked by {lock}; the module's own state is at {}",
+                    module_dir.display(),
+                    project.store.store_name(),
+                    project.store.place(),
+                    opts.state_url,
+                ),
+            )?;
+            return Ok(0);
         }
     };
     w(
@@ -868,6 +924,50 @@ fn flags_agree_with_config(
                 }
             }
         }
+        (Sections::Consul(s, _), Store::Consul(store)) => {
+            check(
+                "--address",
+                a.address.clone(),
+                "state.address",
+                store.address.clone(),
+                at(Some(s.address.span())),
+            );
+            check(
+                "--scheme",
+                a.scheme.map(|v| v.as_str().to_string()),
+                "state.scheme",
+                store.scheme.as_str().to_string(),
+                at(s.scheme.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--path-prefix",
+                a.path_prefix.clone(),
+                "state.path_prefix",
+                store.path_prefix.clone(),
+                at(Some(s.path_prefix.span())),
+            );
+            check(
+                "--datacenter",
+                a.datacenter.clone(),
+                "state.datacenter",
+                store
+                    .datacenter
+                    .clone()
+                    .unwrap_or_else(|| "(none: the agent's)".into()),
+                at(s.datacenter.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--path",
+                a.path.clone(),
+                "state.bootstrap_path",
+                if project.bootstrap.key.is_empty() {
+                    "(none: local state)".into()
+                } else {
+                    project.bootstrap.key.clone()
+                },
+                at(s.bootstrap_path.as_ref().map(|t| t.span())),
+            );
+        }
         _ => {}
     }
     clashes.extend(map_clash);
@@ -926,6 +1026,21 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     }
     for ip in &a.allowed_ips {
         push("allowed-ip", ip);
+    }
+    if let Some(v) = &a.address {
+        push("address", v);
+    }
+    if let Some(v) = a.scheme {
+        push("scheme", v.as_str());
+    }
+    if let Some(v) = &a.path_prefix {
+        push("path-prefix", v);
+    }
+    if let Some(v) = &a.datacenter {
+        push("datacenter", v);
+    }
+    if let Some(v) = &a.path {
+        push("path", v);
     }
     if let Some(l) = a.lock {
         push("lock", l.as_str());

@@ -24,6 +24,12 @@ pub struct InitArgs {
     /// multi-region (EU, US, ASIA). azurerm: the storage account's Azure region (westeurope).
     #[arg(long)]
     pub location: Option<String>,
+    /// consul: the Consul agent or server, host:port (consul.example.com:8501).
+    #[arg(long)]
+    pub address: Option<String>,
+    /// consul: the KV path every state is kept under [default: tfstate/<name>].
+    #[arg(long)]
+    pub path_prefix: Option<String>,
     /// An environment to add (repeatable).
     #[arg(long = "env", value_name = "NAME")]
     pub envs: Vec<String>,
@@ -58,18 +64,23 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                 BackendKind::S3 => crate::backend::s3::validate::bucket_name,
                 BackendKind::Gcs => crate::backend::gcs::validate::bucket_name,
                 BackendKind::Azurerm => crate::backend::azurerm::validate::storage_account,
+                BackendKind::Consul => crate::backend::consul::validate::path,
             };
             let bucket_ok = |n: &str| bucket_rule(&store_name(a.backend, n)).is_ok();
             if !bucket_ok(n) && cleaned != *n && bucket_ok(&cleaned) {
-                let kind = if a.backend == BackendKind::Azurerm {
-                    "storage account"
-                } else {
-                    "bucket"
-                };
-                let what = if a.backend == BackendKind::Azurerm {
-                    "storage account names use only lowercase letters and digits"
-                } else {
-                    "bucket names use only lowercase letters, digits, '.' and '-'"
+                let (kind, what) = match a.backend {
+                    BackendKind::Azurerm => (
+                        "storage account",
+                        "storage account names use only lowercase letters and digits",
+                    ),
+                    BackendKind::Consul => (
+                        "path prefix",
+                        "a KV path takes no spaces, control characters or ? # % \\",
+                    ),
+                    _ => (
+                        "bucket",
+                        "bucket names use only lowercase letters, digits, '.' and '-'",
+                    ),
                 };
                 return Err(Error::Invalid(vec![crate::error::InvalidValue {
                     file: None,
@@ -94,12 +105,14 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
             Sourced::flag("--name (from the directory name)", clean_name(&base))
         }
     };
-    use BackendKind::{Azurerm, Gcs, S3};
-    let given: [(&str, bool, &[BackendKind]); 4] = [
+    use BackendKind::{Azurerm, Consul, Gcs, S3};
+    let given: [(&str, bool, &[BackendKind]); 6] = [
         ("--region", a.region.is_some(), &[S3]),
         ("--lock", a.lock.is_some(), &[S3]),
         ("--project", a.project.is_some(), &[Gcs]),
         ("--location", a.location.is_some(), &[Gcs, Azurerm]),
+        ("--address", a.address.is_some(), &[Consul]),
+        ("--path-prefix", a.path_prefix.is_some(), &[Consul]),
     ];
     let wrong: Vec<&str> = given
         .iter()
@@ -256,6 +269,47 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                 text,
             )
         }
+        BackendKind::Consul => {
+            let Some(address) = a.address.clone() else {
+                return Err(Error::Usage(
+                    "--address is required with --backend consul: the Consul agent or server, host:port (consul.example.com:8501)".into(),
+                ));
+            };
+            let address = Sourced::flag("--address", address);
+            let path_prefix = match &a.path_prefix {
+                Some(p) => Sourced::flag("--path-prefix", p.clone()),
+                None => Sourced {
+                    value: bucket.value.clone(),
+                    ..name.clone()
+                },
+            };
+            let mut text = String::from("[state]\n");
+            text.push_str("backend     = \"consul\"\n");
+            text.push_str(&format!("address     = {}\n", toml_str(&address.value)));
+            text.push_str(
+                "scheme      = \"https\"  # https | http (only for an agent on this machine)\n",
+            );
+            text.push_str(&format!(
+                "path_prefix = {}  # every state is kept under <path_prefix>/\n",
+                toml_str(&path_prefix.value)
+            ));
+            text.push_str("# datacenter     = \"dc1\"              # default: the agent's\n");
+            text.push_str("# gzip           = true\n");
+            text.push_str("# bootstrap_dir  = \"bootstrap\"\n");
+            text.push_str("# bootstrap_path = \"tfstate-bootstrap\"  # default: the bootstrap module's state stays local\n");
+            text.push_str("# The token comes from CONSUL_HTTP_TOKEN where Terraform runs, never from a file.\n");
+            (
+                crate::backend::StoreInput::Consul(crate::backend::consul::StoreInput {
+                    address,
+                    scheme: Default::default(),
+                    scheme_at: None,
+                    path_prefix,
+                    datacenter: None,
+                    gzip: None,
+                }),
+                text,
+            )
+        }
     };
     // Validate through the same model the config will go through.
     let input = ProjectInput {
@@ -333,6 +387,7 @@ fn clean_name(n: &str) -> String {
 fn store_name(backend: BackendKind, name: &str) -> String {
     match backend {
         BackendKind::Azurerm => format!("{}tfstate", name.replace('-', "")),
+        BackendKind::Consul => format!("tfstate/{name}"),
         _ => format!("{name}-tfstate"),
     }
 }

@@ -171,6 +171,15 @@ fn print_next_steps(
 ) -> Result<()> {
     let w =
         |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::io("stdout", e));
+    if !project.store.moves_own_state() {
+        w(out, "next, either let tfboot run terraform:".into())?;
+        w(out, format!("  {apply_command}"))?;
+        w(out, "or run it yourself:".into())?;
+        w(out, format!("  cd {}", module_dir.display()))?;
+        w(out, "  terraform init".into())?;
+        w(out, "  terraform apply".into())?;
+        return Ok(());
+    }
     if crate::generate::is_bootstrapped(module_dir) {
         w(out, format!(
             "next: the module is bootstrapped already (its state is at {}); `cd {} && terraform plan` to review changes",
