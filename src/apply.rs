@@ -466,6 +466,20 @@ pub fn bootstrap(dir: &Path, opts: &ApplyOptions, log: &mut dyn Write) -> Result
         let mut init = vec!["init".to_string(), "-input=false".into()];
         init.extend(opts.color_args());
         if dir.join("backend.tf").exists() {
+            // A local state from before the module had a backend: Terraform must copy it, and
+            // only its own prompt shows whether that would replace a state already there.
+            let local = dir.join("terraform.tfstate");
+            if std::fs::metadata(&local).is_ok_and(|m| m.len() > 0) {
+                return Err(Error::StepFailed {
+                    step: "1/2 init".into(),
+                    message: format!(
+                        "{} holds this module's state from before backend.tf gave it one: run `terraform init -migrate-state` in {} to copy it to {} (Terraform asks before it replaces a state there), then rerun",
+                        local.display(),
+                        dir.display(),
+                        opts.state_url
+                    ),
+                });
+            }
             init.extend(backend_config.iter().cloned());
         }
         run_step(log, dir, opts, "1/2 init", &init)?;

@@ -458,6 +458,18 @@ fn backend_of(source: &str) -> std::result::Result<BackendKind, String> {
     if let Some(kind) = BackendKind::from_name(name) {
         return Ok(kind);
     }
+    if name == "local" {
+        return Err(format!(
+            "line {line}: state.backend = \"local\" is refused: a local state file is not shared with the team or CI and its lock works only between processes on one machine, the seed of most lost state (supported: {}; each locks the state for everyone who runs Terraform)",
+            BackendKind::list()
+        ));
+    }
+    if name == "remote" {
+        return Err(format!(
+            "line {line}: state.backend = \"remote\": tfboot writes the `cloud` block, which replaces the remote backend for HCP Terraform and Terraform Enterprise since Terraform 1.1; set state.backend = \"cloud\" (supported: {})",
+            BackendKind::list()
+        ));
+    }
     if BackendKind::NOT_YET.contains(&name) {
         return Err(format!(
             "line {line}: state.backend = {name:?}: this version of tfboot does not generate the {name} backend yet (supported: {}); `tfboot check` validates existing {name} backend blocks",

@@ -70,6 +70,17 @@ fn changed_arguments(
     keys
 }
 
+/// A `.tfbackend` file of `dir` in the plan whose arguments are exactly `args`, by name.
+fn moved_into(plan: &Plan, dir: &Path, args: &BTreeMap<String, String>) -> Option<String> {
+    plan.files.iter().find_map(|f| {
+        let name = f.display.file_name()?.to_string_lossy().into_owned();
+        (name.ends_with(".tfbackend")
+            && f.path.parent() == Some(dir)
+            && backend_arguments(&f.content, true).as_ref() == Some(args))
+        .then_some(name)
+    })
+}
+
 /// The roots among the plan's changing files that need `init` again. Call before the plan is
 /// executed (it reads the files as they are now).
 pub fn needed(
@@ -140,6 +151,22 @@ pub fn needed(
                 let changed = changed_arguments(&old, &new);
                 if changed.is_empty() {
                     continue;
+                }
+                // The block became partial and a new `.tfbackend` beside it holds exactly what
+                // it said (the layout changed): the state stays where it is.
+                if !tfbackend && new.is_empty() {
+                    if let Some(file) = moved_into(plan, dir_path, &old) {
+                        out.push(Reinit {
+                            dir,
+                            mode: "reconfigure",
+                            command: format!("{terraform} init -reconfigure -backend-config={file}"),
+                            changed,
+                            reason: format!(
+                                "the settings moved from backend.tf into {file}: the state stays where it is"
+                            ),
+                        });
+                        continue;
+                    }
                 }
                 (changed, String::new())
             }

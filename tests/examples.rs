@@ -87,3 +87,8 @@ fn gcs_output_is_current() {
 fn azure_output_is_current() {
     assert_current("azure");
 }
+
+#[test]
+fn consul_output_is_current() {
+    assert_current("consul");
+}

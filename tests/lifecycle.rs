@@ -610,3 +610,28 @@ fn a_stale_backend_of_a_live_root_and_a_stale_bucket_say_what_deleting_them_mean
         r.stdout
     );
 }
+
+#[test]
+fn a_layout_switch_keeps_the_state_where_it_is() {
+    let sb = project();
+    // From blocks to partial configuration: the same settings, now in <env>.s3.tfbackend.
+    sb.write("tfboot.toml", &format!("layout = \"tfbackend\"\n{CONFIG}"));
+    let r = sb.run(&["generate", "--format", "json"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let dev = doc["reinit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["dir"] == "envs/dev")
+        .unwrap_or_else(|| panic!("{}", r.stdout))
+        .clone();
+    assert_eq!(dev["mode"], "reconfigure", "{dev}");
+    assert_eq!(
+        dev["command"],
+        "terraform init -reconfigure -backend-config=dev.s3.tfbackend"
+    );
+    assert!(dev["reason"]
+        .as_str()
+        .unwrap()
+        .contains("stays where it is"));
+}

@@ -131,6 +131,14 @@ impl Sandbox {
         out
     }
 
+    /// Only these files are in the sandbox (nothing else was written).
+    #[track_caller]
+    pub fn assert_only(&self, names: &str) {
+        let found: Vec<String> = self.files(".").into_iter().map(|(n, _)| n).collect();
+        let expected: Vec<&str> = names.split(',').collect();
+        assert_eq!(found, expected, "expected only {names}");
+    }
+
     /// Nothing at all was written into the sandbox.
     #[track_caller]
     pub fn assert_empty(&self) {

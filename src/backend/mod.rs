@@ -237,6 +237,11 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
         true
     }
 
+    /// What a bootstrap module that creates nothing to hold state grants access to, in words.
+    fn access_scope(&self) -> String {
+        format!("the state in {} ({})", self.store_name(), self.place())
+    }
+
     /// For a stale generated file that declares what holds or guards state: how to retire it.
     fn retire(&self, file_text: &str) -> Option<&'static str>;
 

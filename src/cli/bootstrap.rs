@@ -532,7 +532,7 @@ pub(super) fn cmd_bootstrap(
     }
     let _ = out.flush();
     let opts = ApplyOptions {
-        terraform: a.terraform.clone(),
+        terraform: terraform_bin(&a.terraform),
         auto_approve: a.auto_approve,
         backend_config: a.backend_config.clone(),
         color: {
@@ -569,10 +569,9 @@ pub(super) fn cmd_bootstrap(
             w(
                 out,
                 format!(
-                    "applied: {} grants access to the state in {} ({}), locked by {lock}; the module's own state is at {}",
+                    "applied: {} grants access to {}, locked by {lock}; the module's own state is at {}",
                     module_dir.display(),
-                    project.store.store_name(),
-                    project.store.place(),
+                    project.store.access_scope(),
                     opts.state_url,
                 ),
             )?;
@@ -1077,4 +1076,16 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     }
     parts.push("--apply".into());
     parts.join(" ")
+}
+
+/// The Terraform binary as given, with a relative path (`./bin/terraform`) made absolute: it runs
+/// in the module's directory, not where the user typed it. A bare name is looked up on PATH.
+fn terraform_bin(bin: &str) -> String {
+    let path = std::path::Path::new(bin);
+    if path.is_relative() && path.components().count() > 1 {
+        if let Ok(cwd) = std::env::current_dir() {
+            return cwd.join(path).to_string_lossy().into_owned();
+        }
+    }
+    bin.to_string()
 }

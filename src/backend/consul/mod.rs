@@ -78,6 +78,15 @@ impl StateBackend for Store {
         BackendKind::Consul
     }
 
+    fn access_scope(&self) -> String {
+        format!(
+            "the state under {}/ in Consul at {} ({})",
+            self.path_prefix,
+            self.address,
+            self.place()
+        )
+    }
+
     fn store_name(&self) -> &str {
         &self.address
     }
@@ -115,7 +124,8 @@ impl StateBackend for Store {
 
     fn state_url(&self, path: &str) -> String {
         if path.is_empty() {
-            return "the local file terraform.tfstate (no bootstrap_path)".into();
+            return "terraform.tfstate in the module's directory (local: no bootstrap_path is set)"
+                .into();
         }
         let mut url = format!("{}://{}/v1/kv/{path}", self.scheme.as_str(), self.address);
         if let Some(dc) = &self.datacenter {
@@ -175,7 +185,7 @@ impl StateBackend for Store {
     }
 
     fn lock_summary(&self) -> String {
-        "a Consul session on <path>/.lock per state (details at <path>/.lockinfo)".into()
+        "a Consul session on `<path>/.lock` per state (details at `<path>/.lockinfo`)".into()
     }
 
     fn explain_apply_failure(&self, stdout: &str, stderr: &str) -> Option<String> {
@@ -241,6 +251,10 @@ impl StoreInput {
     pub fn check_env_path(&self, p: &Sourced, errors: &mut Vec<InvalidValue>) {
         if let Err(r) = validate::path(&p.value) {
             errors.push(p.invalid(r));
+            return;
+        }
+        // A bad prefix is reported on its own; nothing can be under it.
+        if validate::path(&self.path_prefix.value).is_err() {
             return;
         }
         let prefix = format!("{}/", self.path_prefix.value);

@@ -8,6 +8,11 @@
 //! (`envs//dev` becomes `envs/dev/default.tfstate`) but lists workspaces under the prefix as
 //! written, so `terraform workspace list` finds none of them.
 //!
+//! For consul, `path`: empty (an error: the first write fails), or a shape Terraform accepts but
+//! that does not work as written (a warning): a leading `/` (Consul's client drops it), a trailing
+//! `/` (the lock at `<path>/.lock` is shared with the path without it), `-env:` (where Terraform
+//! keeps workspaces: `<path>-env:<workspace>`), `//`, `.` or `..` segments.
+//!
 //! ## Example
 //! `key = "/prod//app/terraform.tfstate"`
 //!
@@ -18,11 +23,32 @@ use super::prelude::*;
 pub const RULE: Rule = rule!(
     "invalid-state-key",
     Error,
-    "key or workspace_key_prefix has a shape Terraform rejects (gcs: a prefix it cleans)",
+    "key or workspace_key_prefix has a shape Terraform rejects (gcs prefix, consul path: one that does not work as written)",
     "invalid_state_key.rs"
 );
 
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    if cfg.kind == "consul" {
+        if let Some(s) = cfg.get("path") {
+            if let Some(v) = s.str() {
+                if let Some(problem) = crate::backend::consul::check::path_problem(v) {
+                    let severity = if v.is_empty() {
+                        RULE.severity
+                    } else {
+                        Severity::Warning
+                    };
+                    out.push(s.file.diag(
+                        RULE.id,
+                        severity,
+                        s.value_span(),
+                        format!("path {v:?}: {problem}"),
+                        Some("use a path of plain segments, e.g. \"tfstate/<root dir>\"".into()),
+                    ));
+                }
+            }
+        }
+        return;
+    }
     if cfg.kind == "gcs" {
         if let Some(s) = cfg.get("prefix") {
             if let Some(problem) = s.str().and_then(crate::backend::gcs::check::prefix_problem) {

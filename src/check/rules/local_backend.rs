@@ -9,7 +9,8 @@
 //! `terraform { backend "local" {} }`
 //!
 //! ## Use instead
-//! A remote backend, e.g. `backend "s3"` with `use_lockfile = true` (`tfboot bootstrap` creates one).
+//! A backend with a lock shared by the team, which `tfboot init` / `tfboot bootstrap` set up: `s3` with
+//! `use_lockfile = true`, `gcs`, `azurerm`, `consul`, or HCP Terraform's `cloud` block.
 use super::prelude::*;
 
 pub const RULE: Rule = rule!(
@@ -25,7 +26,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             RULE.id,
             RULE.severity,
             "local backend: the state is not shared and not locked across machines",
-            Some("use a remote backend such as s3 with use_lockfile = true".into()),
+            Some("move the state to a backend the team shares and locks: s3 (use_lockfile = true), gcs, azurerm, consul or cloud (HCP Terraform); `tfboot init --backend <name>` sets one up".into()),
         ));
     }
 }

@@ -4,7 +4,8 @@
 //! `workspace_key_prefix` says), gcs with the same bucket and prefix (as Terraform uses it: a
 //! leading `/` trimmed, `//` and `.` cleaned, so `envs/dev/` and `/envs/dev` are one state; a nested
 //! prefix is another folder), azurerm with the same storage
-//! account, container and key. Reported at each, naming the first few others (JSON `related` lists
+//! account, container and key, consul with the same address (unset: Consul's default agent), datacenter and
+//! path (a leading `/` dropped, as Consul's client does). Reported at each, naming the first few others (JSON `related` lists
 //! them all).
 //!
 //! Placeholder values (`UPDATE_ME`, `<bucket>`, `{{ … }}`) are no address yet and are skipped:
@@ -36,6 +37,9 @@ pub const RULE: Rule = rule!(
 
 /// The state address of a configuration, when its parts are literals.
 fn address(cfg: &BackendConfig) -> Option<String> {
+    if cfg.kind == "consul" {
+        return consul_address(cfg);
+    }
     let parts: &[&str] = match cfg.kind.as_str() {
         "s3" => &["bucket", "key"],
         "gcs" => &["bucket", "prefix"],
@@ -58,6 +62,37 @@ fn address(cfg: &BackendConfig) -> Option<String> {
         }
     }
     Some(out.join("\u{0}"))
+}
+
+/// A consul state: the agent (unset: CONSUL_HTTP_ADDR or the local agent, the same for every root
+/// of one run), the datacenter (unset: the agent's own) and the path as Consul stores it.
+fn consul_address(cfg: &BackendConfig) -> Option<String> {
+    let literal = |name: &str| -> Option<Option<String>> {
+        match cfg.get(name) {
+            None => Some(None),
+            Some(s) => {
+                let v = s.str()?;
+                if is_placeholder(v) {
+                    None
+                } else {
+                    Some(Some(v.to_string()))
+                }
+            }
+        }
+    };
+    let path = literal("path")??;
+    let address = literal("address")?
+        .unwrap_or_else(|| crate::backend::consul::check::DEFAULT_ADDRESS.to_string());
+    let datacenter = literal("datacenter")?.unwrap_or_default();
+    Some(
+        [
+            "consul".to_string(),
+            address.to_ascii_lowercase(),
+            datacenter,
+            path.trim_start_matches('/').to_string(),
+        ]
+        .join("\u{0}"),
+    )
 }
 
 /// A value someone is meant to replace before use.
@@ -93,7 +128,12 @@ pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
         if group.len() < 2 {
             continue;
         }
-        let shown = addr.split('\u{0}').skip(1).collect::<Vec<_>>().join("/");
+        let shown = addr
+            .split('\u{0}')
+            .skip(1)
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
         let places: Vec<String> = group
             .iter()
             .map(|c| {
@@ -144,6 +184,8 @@ pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
                     ),
                     if c.kind == "gcs" {
                         "give every root module its own prefix"
+                    } else if c.kind == "consul" {
+                        "give every root module its own path"
                     } else {
                         "give every root module its own key"
                     },
