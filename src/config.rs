@@ -316,6 +316,13 @@ impl LoadedConfig {
         self.file.discover.as_ref().map(Into::into)
     }
 
+    /// The line of the top-level `layout = …`, when the file sets it.
+    pub fn layout_line(&self) -> Option<usize> {
+        let doc = toml::de::DeTable::parse(&self.source).ok()?;
+        let v = doc.get_ref().get("layout")?;
+        Some(self.line_of(v.span().start))
+    }
+
     /// 1-based line of a byte offset in the source.
     pub fn line_of(&self, offset: usize) -> usize {
         line_of(&self.source, offset)
@@ -385,8 +392,9 @@ fn unknown_fields(source: &str, kind: BackendKind) -> Vec<String> {
             .collect();
         (!owners.is_empty()).then(|| {
             format!(
-                "`{field}` is a setting of the {} backend, and this file's state.backend is \"{}\"{}",
+                "`{field}` is a setting of the {} backend{}, and this file's state.backend is \"{}\"{}",
                 owners.join(" and "),
+                if owners.len() > 1 { "s" } else { "" },
                 kind.name(),
                 if explicit { "" } else { " (the default when unset)" }
             )

@@ -217,13 +217,22 @@ impl ProjectInput {
                 }
                 None => format!("envs/{}", env.name.value),
             };
+            let by_env = self.store.env_address_of(env, &mut errors);
             let key = match &env.key {
+                // Tags select the workspace: the address is the tag set.
+                _ if by_env
+                    .as_ref()
+                    .is_some_and(|a| crate::backend::cloud::tags_of(a).is_some()) =>
+                {
+                    by_env.clone().unwrap_or_default()
+                }
                 Some(k) => {
                     self.store.check_env_address(k, &mut errors);
                     k.value.clone()
                 }
                 // Partial-configuration envs given a directory usually share it, so each gets its
                 // own sub-path; a default directory (envs/<name>) is unique already.
+                None if by_env.is_some() => by_env.clone().unwrap_or_default(),
                 None if self.layout == Layout::Tfbackend && env.dir.is_some() => self
                     .store
                     .default_env_address(&format!("{}/{}", normalize_dir(&dir), env.name.value)),
@@ -307,6 +316,10 @@ fn check_env_collisions(
             .clone()
             .unwrap_or_else(|| src.name.defaulted(input.store.address_field(), &env.key));
         let collision = store.collision_key(&env.key);
+        // An address that names no one state (cloud tags, a local state) collides with nothing.
+        if collision.is_empty() {
+            continue;
+        }
         if let Some(other) = seen_keys.get(&collision) {
             errors.push(at.invalid(format!(
                 "state address {} is also used by {other}; two configurations sharing one state overwrite each other{}",

@@ -50,8 +50,17 @@ fn backend_arguments(text: &str, tfbackend: bool) -> Option<BTreeMap<String, Str
         .blocks()
         .filter(|b| b.ident.as_str() == "terraform")
         .flat_map(|b| b.body.blocks())
-        .find(|b| b.ident.as_str() == "backend")
-        .map(|b| attrs(&b.body));
+        .find(|b| matches!(b.ident.as_str(), "backend" | "cloud"))
+        .map(|b| {
+            // Nested blocks (the cloud block's `workspaces`) as `workspaces.name`.
+            let mut all = attrs(&b.body);
+            for nested in b.body.blocks() {
+                for (k, v) in attrs(&nested.body) {
+                    all.insert(format!("{}.{k}", nested.ident.as_str()), v);
+                }
+            }
+            all
+        });
     found
 }
 

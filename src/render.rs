@@ -118,17 +118,49 @@ fn backend_value(v: &BackendValue) -> String {
         BackendValue::String(s) => quote_hcl(s),
         BackendValue::Bool(b) => b.to_string(),
         BackendValue::AssumeRole(arn) => format!("{{ role_arn = {} }}", quote_hcl(arn)),
+        BackendValue::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| quote_hcl(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        // Written as a nested block by `attribute_lines`, never as a value.
+        BackendValue::Block(_) => String::new(),
     }
 }
 
 /// The attribute lines of a backend block, aligned, at `indent`.
 pub fn backend_attributes(block: &BackendBlock, indent: &str) -> String {
-    let items: Vec<(String, String)> = block
-        .attributes
+    attribute_lines(&block.attributes, indent)
+}
+
+/// Attributes (aligned, as `terraform fmt` aligns a run) and then nested blocks, each after a
+/// blank line.
+fn attribute_lines(attributes: &[(&'static str, BackendValue)], indent: &str) -> String {
+    let items: Vec<(String, String)> = attributes
         .iter()
+        .filter(|(_, v)| !matches!(v, BackendValue::Block(_)))
         .map(|(k, v)| (k.to_string(), backend_value(v)))
         .collect();
-    align(&items, indent)
+    let mut out = align(&items, indent);
+    for (name, v) in attributes {
+        if let BackendValue::Block(inner) = v {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            let nested = format!("{indent}  ");
+            out.push_str(&format!("{indent}{name} {{\n"));
+            let body = attribute_lines(inner, &nested);
+            if !body.is_empty() {
+                out.push_str(&body);
+                out.push('\n');
+            }
+            out.push_str(&format!("{indent}}}"));
+        }
+    }
+    out
 }
 
 /// One backend setting as data: `{{ s.name }} = {{ s.value | hcl }}`.
@@ -138,18 +170,24 @@ pub(crate) struct Setting {
     value: SettingValue,
 }
 
-/// A setting's value as templates see it: a string, a bool, or `{ role_arn = … }`.
+/// A setting's value as templates see it: a string, a bool, `{ role_arn = … }`, a list of
+/// strings, or a nested block's settings.
 #[derive(Serialize)]
 #[serde(untagged)]
 enum SettingValue {
     String(String),
     Bool(bool),
     AssumeRole { role_arn: String },
+    List(Vec<String>),
+    Block(Vec<Setting>),
 }
 
 pub(crate) fn settings(block: &BackendBlock) -> Vec<Setting> {
-    block
-        .attributes
+    settings_of(&block.attributes)
+}
+
+fn settings_of(attributes: &[(&'static str, BackendValue)]) -> Vec<Setting> {
+    attributes
         .iter()
         .map(|(name, v)| Setting {
             name,
@@ -159,6 +197,8 @@ pub(crate) fn settings(block: &BackendBlock) -> Vec<Setting> {
                 BackendValue::AssumeRole(role_arn) => SettingValue::AssumeRole {
                     role_arn: role_arn.clone(),
                 },
+                BackendValue::List(items) => SettingValue::List(items.clone()),
+                BackendValue::Block(inner) => SettingValue::Block(settings_of(inner)),
             },
         })
         .collect()
@@ -177,7 +217,7 @@ pub fn bootstrap_module_with(
 ) -> Result<Vec<RenderedFile>> {
     project
         .store
-        .bootstrap_files(templates, &project.bootstrap, apply_command)
+        .bootstrap_files(templates, &project.bootstrap, &project.envs, apply_command)
 }
 
 /// Every rendered HCL file is parsed back before it is written: a template bug never reaches disk.
@@ -199,6 +239,8 @@ struct BackendContext<'a> {
     /// Where the default workspace's state is (`s3://b/k`, `gs://b/p/default.tfstate`).
     url: String,
     backend_type: &'a str,
+    /// `backend "s3"`, or `cloud` for HCP Terraform.
+    block_header: String,
     file_name: &'a str,
     attrs: String,
     required_version: &'a str,
@@ -256,6 +298,7 @@ pub fn backend_files_with(
                 key: &t.address,
                 url: store.state_url(&t.address),
                 backend_type,
+                block_header: store.block_header(),
                 file_name: &file_name,
                 attrs: backend_attributes(&t.block, indent),
                 required_version,

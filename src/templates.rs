@@ -91,6 +91,27 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "azurerm/bootstrap/README.md.tera",
         include_str!("../templates/azurerm/bootstrap/README.md.tera"),
     ),
+    // The HCP Terraform bootstrap module.
+    (
+        "cloud/bootstrap/versions.tf.tera",
+        include_str!("../templates/cloud/bootstrap/versions.tf.tera"),
+    ),
+    (
+        "cloud/bootstrap/workspaces.tf.tera",
+        include_str!("../templates/cloud/bootstrap/workspaces.tf.tera"),
+    ),
+    (
+        "cloud/bootstrap/outputs.tf.tera",
+        include_str!("../templates/cloud/bootstrap/outputs.tf.tera"),
+    ),
+    (
+        "cloud/bootstrap/backend.tf.tera",
+        include_str!("../templates/cloud/bootstrap/backend.tf.tera"),
+    ),
+    (
+        "cloud/bootstrap/README.md.tera",
+        include_str!("../templates/cloud/bootstrap/README.md.tera"),
+    ),
     // The consul bootstrap module.
     (
         "consul/bootstrap/versions.tf.tera",

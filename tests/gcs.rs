@@ -186,7 +186,7 @@ fn fields_of_another_backend_are_named_as_such() {
         "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\nproject = \"acme-infra\"\nlabels = { a = \"b\" }\n",
     );
     sb.run(&["generate"]).code(2).stderr_has_all(&[
-        "line 4: unknown field `project` in [state]; `project` is a setting of the gcs backend, and this file's state.backend is \"s3\" (the default when unset)",
+        "line 4: unknown field `project` in [state]; `project` is a setting of the gcs and cloud backends, and this file's state.backend is \"s3\" (the default when unset)",
         "line 5: unknown field `labels` in [state]; S3 resources have tags, not labels",
     ]);
     sb.write(
@@ -322,7 +322,7 @@ fn bootstrap_flags_belong_to_their_backend() {
         "acme-infra",
     ])
     .code(2)
-    .stderr_has("--project (a gcs flag) do not apply to the s3 backend");
+    .stderr_has("--project (a gcs/cloud flag) do not apply to the s3 backend");
     sb.run(&[
         "bootstrap",
         "--backend",

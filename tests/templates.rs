@@ -220,7 +220,7 @@ fn export_writes_the_builtins_and_they_reproduce_the_default_output() {
     }
     let one = sb.run(&["templates", "env/backend.tf.tera"]).ok();
     assert!(
-        one.stdout.contains("backend \"{{ backend_type }}\" {"),
+        one.stdout.contains("{{ block_header | safe }} {"),
         "{}",
         one.stdout
     );

@@ -16,6 +16,7 @@ use crate::render::RenderedFile;
 use crate::templates::Templates;
 
 pub mod azurerm;
+pub mod cloud;
 pub mod consul;
 pub mod gcs;
 pub mod s3;
@@ -35,6 +36,8 @@ pub enum BackendKind {
     Azurerm,
     /// Consul's KV store, locked by a Consul session per state.
     Consul,
+    /// HCP Terraform / Terraform Enterprise (the `cloud` block), locked by the platform.
+    Cloud,
 }
 
 impl BackendKind {
@@ -44,10 +47,11 @@ impl BackendKind {
         BackendKind::Gcs,
         BackendKind::Azurerm,
         BackendKind::Consul,
+        BackendKind::Cloud,
     ];
 
     /// Backends Terraform has and teams use that tfboot cannot generate yet.
-    pub const NOT_YET: &'static [&'static str] = &["cloud"];
+    pub const NOT_YET: &'static [&'static str] = &[];
 
     /// The backend's type name, as in `backend "<name>"`.
     pub fn name(self) -> &'static str {
@@ -56,6 +60,7 @@ impl BackendKind {
             BackendKind::Gcs => "gcs",
             BackendKind::Azurerm => "azurerm",
             BackendKind::Consul => "consul",
+            BackendKind::Cloud => "cloud",
         }
     }
 
@@ -87,6 +92,9 @@ impl BackendKind {
             BackendKind::Consul => schemars::schema_for!(
                 crate::config::FileOf<consul::config::ConsulState, consul::config::ConsulEnv>
             ),
+            BackendKind::Cloud => schemars::schema_for!(
+                crate::config::FileOf<cloud::config::CloudState, cloud::config::CloudEnv>
+            ),
         };
         serde_json::to_value(schema).unwrap_or_default()
     }
@@ -101,6 +109,7 @@ impl BackendKind {
             BackendKind::Gcs => crate::config::parse_as(source, Sections::Gcs),
             BackendKind::Azurerm => crate::config::parse_as(source, Sections::Azurerm),
             BackendKind::Consul => crate::config::parse_as(source, Sections::Consul),
+            BackendKind::Cloud => crate::config::parse_as(source, Sections::Cloud),
         }
     }
 
@@ -112,6 +121,7 @@ impl BackendKind {
             BackendKind::Gcs => gcs::config::field_hint(section, field),
             BackendKind::Azurerm => azurerm::config::field_hint(section, field),
             BackendKind::Consul => consul::config::field_hint(section, field),
+            BackendKind::Cloud => cloud::config::field_hint(section, field),
         }
     }
 }
@@ -126,6 +136,7 @@ pub enum Sections {
         Vec<azurerm::config::AzurermEnv>,
     ),
     Consul(consul::config::ConsulState, Vec<consul::config::ConsulEnv>),
+    Cloud(cloud::config::CloudState, Vec<cloud::config::CloudEnv>),
 }
 
 impl Sections {
@@ -135,6 +146,7 @@ impl Sections {
             Sections::Gcs(..) => BackendKind::Gcs,
             Sections::Azurerm(..) => BackendKind::Azurerm,
             Sections::Consul(..) => BackendKind::Consul,
+            Sections::Cloud(..) => BackendKind::Cloud,
         }
     }
 
@@ -145,6 +157,7 @@ impl Sections {
             Sections::Gcs(state, envs) => gcs::config::input(cfg, state, envs),
             Sections::Azurerm(state, envs) => azurerm::config::input(cfg, state, envs),
             Sections::Consul(state, envs) => consul::config::input(cfg, state, envs),
+            Sections::Cloud(state, envs) => cloud::config::input(cfg, state, envs),
         }
     }
 }
@@ -156,6 +169,10 @@ pub enum BackendValue {
     Bool(bool),
     /// `assume_role = { role_arn = "…" }`: an object attribute (Terraform rejects block syntax).
     AssumeRole(String),
+    /// `tags = ["a", "b"]`.
+    List(Vec<String>),
+    /// A nested block, `workspaces { name = "…" }` (the `cloud` block's).
+    Block(Vec<(&'static str, BackendValue)>),
 }
 
 /// One `backend "<type>"` configuration: its attributes in the order tfboot writes them.
@@ -224,6 +241,7 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
         &self,
         templates: &Templates,
         module: &BootstrapModule,
+        envs: &[crate::model::EnvBackend],
         apply_command: &str,
     ) -> Result<Vec<RenderedFile>>;
 
@@ -235,6 +253,11 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
     /// Without a store to create, its state is where its backend block says from the start.
     fn moves_own_state(&self) -> bool {
         true
+    }
+
+    /// How the configuration block opens: `backend "s3"`; HCP Terraform's is `cloud`.
+    fn block_header(&self) -> String {
+        format!("backend {:?}", self.kind().name())
     }
 
     /// What a bootstrap module that creates nothing to hold state grants access to, in words.
@@ -262,6 +285,7 @@ pub enum Store {
     Gcs(gcs::Store),
     Azurerm(azurerm::Store),
     Consul(consul::Store),
+    Cloud(cloud::Store),
 }
 
 impl Deref for Store {
@@ -273,6 +297,7 @@ impl Deref for Store {
             Store::Gcs(s) => s,
             Store::Azurerm(s) => s,
             Store::Consul(s) => s,
+            Store::Cloud(s) => s,
         }
     }
 }
@@ -286,6 +311,7 @@ pub enum StoreInput {
     Gcs(gcs::StoreInput),
     Azurerm(azurerm::StoreInput),
     Consul(consul::StoreInput),
+    Cloud(cloud::StoreInput),
 }
 
 /// Per-environment settings only one backend has.
@@ -294,6 +320,7 @@ pub enum EnvOptions {
     #[default]
     None,
     S3(s3::EnvOptions),
+    Cloud(cloud::EnvOptions),
 }
 
 impl StoreInput {
@@ -303,6 +330,7 @@ impl StoreInput {
             StoreInput::Gcs(_) => BackendKind::Gcs,
             StoreInput::Azurerm(_) => BackendKind::Azurerm,
             StoreInput::Consul(_) => BackendKind::Consul,
+            StoreInput::Cloud(_) => BackendKind::Cloud,
         }
     }
 
@@ -313,6 +341,7 @@ impl StoreInput {
             StoreInput::Gcs(s) => Store::Gcs(s.build(errors)),
             StoreInput::Azurerm(s) => Store::Azurerm(s.build(errors)),
             StoreInput::Consul(s) => Store::Consul(s.build(errors)),
+            StoreInput::Cloud(s) => Store::Cloud(s.build(errors)),
         }
     }
 
@@ -322,6 +351,7 @@ impl StoreInput {
             StoreInput::S3(_) | StoreInput::Azurerm(_) => "key",
             StoreInput::Gcs(_) => "prefix",
             StoreInput::Consul(_) => "path",
+            StoreInput::Cloud(_) => "workspace",
         }
     }
 
@@ -331,7 +361,7 @@ impl StoreInput {
             StoreInput::S3(_) => s3::DEFAULT_BOOTSTRAP_KEY,
             StoreInput::Gcs(_) => gcs::DEFAULT_BOOTSTRAP_PREFIX,
             StoreInput::Azurerm(_) => azurerm::DEFAULT_BOOTSTRAP_KEY,
-            StoreInput::Consul(_) => "",
+            StoreInput::Consul(_) | StoreInput::Cloud(_) => "",
         }
     }
 
@@ -341,6 +371,14 @@ impl StoreInput {
             StoreInput::S3(_) | StoreInput::Azurerm(_) => format!("{dir}/terraform.tfstate"),
             StoreInput::Gcs(_) => dir.to_string(),
             StoreInput::Consul(s) => format!("{}/{dir}", s.path_prefix.value),
+            StoreInput::Cloud(s) => cloud::validate::workspace_for_dir(
+                s.workspace_prefix
+                    .as_ref()
+                    .unwrap_or(&s.organization)
+                    .value
+                    .as_str(),
+                dir,
+            ),
         }
     }
 
@@ -350,6 +388,7 @@ impl StoreInput {
             StoreInput::S3(_) | StoreInput::Azurerm(_) => s3::validate::state_key,
             StoreInput::Gcs(_) => gcs::validate::prefix,
             StoreInput::Consul(_) => consul::validate::path,
+            StoreInput::Cloud(_) => cloud::validate::workspace,
         };
         if let Err(r) = rule(&address.value) {
             errors.push(address.invalid(r));
@@ -362,6 +401,25 @@ impl StoreInput {
         match self {
             StoreInput::Consul(s) => s.check_env_path(address, errors),
             _ => self.check_address(address, errors),
+        }
+    }
+
+    /// The address of an environment that sets none, when the backend derives it from the
+    /// environment itself rather than its directory (cloud: `<prefix>-<name>`, or its tags).
+    pub fn env_address_of(&self, env: &EnvInput, errors: &mut Vec<InvalidValue>) -> Option<String> {
+        match (self, &env.options) {
+            (StoreInput::Cloud(s), EnvOptions::Cloud(o)) => Some(
+                o.tags_address(env.key.as_ref(), errors)
+                    .unwrap_or_else(|| match &env.key {
+                        Some(k) => k.value.clone(),
+                        None => s.workspace_for(&env.name.value),
+                    }),
+            ),
+            (StoreInput::Cloud(s), _) => Some(match &env.key {
+                Some(k) => k.value.clone(),
+                None => s.workspace_for(&env.name.value),
+            }),
+            _ => None,
         }
     }
 

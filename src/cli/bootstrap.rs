@@ -61,6 +61,28 @@ pub struct BootstrapArgs {
     /// consul: KV path of the bootstrap module's own state [default: none, the state stays local].
     #[arg(long)]
     pub path: Option<String>,
+    /// cloud: the HCP Terraform / Terraform Enterprise organization.
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// cloud: the platform's host [default: app.terraform.io].
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// cloud: a workspace to create (repeatable), named as given.
+    #[arg(long = "workspace", value_name = "NAME")]
+    pub workspaces: Vec<String>,
+    /// cloud: where runs execute [default: remote].
+    #[arg(long, value_enum)]
+    pub execution_mode: Option<crate::backend::cloud::ExecutionMode>,
+    /// cloud: the Terraform version the workspaces run [default: ~> 1.11.0].
+    #[arg(long)]
+    pub terraform_version: Option<String>,
+    /// cloud: a team given write access to every workspace.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// cloud: a workspace for the bootstrap module's own state [default: none, the state stays
+    /// local].
+    #[arg(long)]
+    pub state_workspace: Option<String>,
     /// State lock [default: dynamodb].
     #[arg(long, value_enum)]
     pub lock: Option<LockMode>,
@@ -184,7 +206,7 @@ fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
 
 /// The flags that belong to some backends only, for "that flag is gcs's" messages.
 fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [BackendKind])> {
-    use BackendKind::{Azurerm, Consul, Gcs, S3};
+    use BackendKind::{Azurerm, Cloud, Consul, Gcs, S3};
     let mut out = Vec::new();
     let mut given = |set: bool, flag: &'static str, kinds: &'static [BackendKind]| {
         if set {
@@ -208,7 +230,7 @@ fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [Backend
         &[S3, Gcs],
     );
     given(a.bucket.is_some(), "--bucket", &[S3, Gcs]);
-    given(a.project.is_some(), "--project", &[Gcs]);
+    given(a.project.is_some(), "--project", &[Gcs, Cloud]);
     given(a.location.is_some(), "--location", &[Gcs, Azurerm]);
     given(a.kms_key.is_some(), "--kms-key", &[Gcs]);
     given(a.prefix.is_some(), "--prefix", &[Gcs]);
@@ -244,6 +266,17 @@ fn backend_only_flags(a: &BootstrapArgs) -> Vec<(&'static str, &'static [Backend
     given(a.path_prefix.is_some(), "--path-prefix", &[Consul]);
     given(a.datacenter.is_some(), "--datacenter", &[Consul]);
     given(a.path.is_some(), "--path", &[Consul]);
+    given(a.organization.is_some(), "--organization", &[Cloud]);
+    given(a.hostname.is_some(), "--hostname", &[Cloud]);
+    given(!a.workspaces.is_empty(), "--workspace", &[Cloud]);
+    given(a.execution_mode.is_some(), "--execution-mode", &[Cloud]);
+    given(
+        a.terraform_version.is_some(),
+        "--terraform-version",
+        &[Cloud],
+    );
+    given(a.team.is_some(), "--team", &[Cloud]);
+    given(a.state_workspace.is_some(), "--state-workspace", &[Cloud]);
     out
 }
 
@@ -391,6 +424,22 @@ fn store_from_flags(
                 a.path.clone().map(|p| Sourced::flag("--path", p)),
             )
         }
+        BackendKind::Cloud => {
+            let flag = |name: &str, v: &Option<String>| v.clone().map(|v| Sourced::flag(name, v));
+            (
+                crate::backend::StoreInput::Cloud(crate::backend::cloud::StoreInput {
+                    organization: Sourced::flag("--organization", bucket),
+                    hostname: flag("--hostname", &a.hostname),
+                    project: flag("--project", &a.project),
+                    workspace_prefix: None,
+                    execution_mode: a.execution_mode.unwrap_or_default(),
+                    terraform_version: flag("--terraform-version", &a.terraform_version),
+                    team: flag("--team", &a.team),
+                    tfbackend_layout: None,
+                }),
+                flag("--state-workspace", &a.state_workspace),
+            )
+        }
     })
 }
 
@@ -421,12 +470,14 @@ pub(super) fn cmd_bootstrap(
     let same_module = from_config.as_ref().is_some_and(|(cfg, project)| {
         lexical_abs(&flags_dir) == lexical_abs(&cfg.base_dir().join(&project.bootstrap.dir))
     });
-    // The store's name: --bucket (s3, gcs), --storage-account (azurerm) or --address (consul).
+    // The store's name: --bucket (s3, gcs), --storage-account (azurerm), --address (consul) or
+    // --organization (cloud).
     let store_name = a
         .bucket
         .as_ref()
         .or(a.storage_account.as_ref())
-        .or(a.address.as_ref());
+        .or(a.address.as_ref())
+        .or(a.organization.as_ref());
     let flags_bucket = store_name.filter(|_| !same_module);
     let (root, project, apply_command, templates) = match (flags_bucket, from_config) {
         (Some(bucket), _) => {
@@ -436,7 +487,15 @@ pub(super) fn cmd_bootstrap(
                 store,
                 bootstrap_dir: None,
                 bootstrap_key,
-                envs: Vec::new(),
+                // cloud: the workspaces to create, each an env of its own name.
+                envs: a
+                    .workspaces
+                    .iter()
+                    .map(|w| crate::model::EnvInput {
+                        key: Some(Sourced::flag("--workspace", w.clone())),
+                        ..crate::model::EnvInput::named(Sourced::flag("--workspace", w.clone()))
+                    })
+                    .collect(),
                 layout: Default::default(),
                 discover: None,
             };
@@ -967,6 +1026,38 @@ fn flags_agree_with_config(
                 at(s.bootstrap_path.as_ref().map(|t| t.span())),
             );
         }
+        (Sections::Cloud(s, _), Store::Cloud(store)) => {
+            check(
+                "--organization",
+                a.organization.clone(),
+                "state.organization",
+                store.organization.clone(),
+                at(Some(s.organization.span())),
+            );
+            check(
+                "--hostname",
+                a.hostname.clone(),
+                "state.hostname",
+                store.hostname.clone(),
+                at(s.hostname.as_ref().map(|t| t.span())),
+            );
+            check(
+                "--project",
+                a.project.clone(),
+                "state.project",
+                store
+                    .project
+                    .clone()
+                    .unwrap_or_else(|| "(none: the default project)".into()),
+                at(s.project.as_ref().map(|t| t.span())),
+            );
+            if !a.workspaces.is_empty() {
+                clashes.push(format!(
+                    "--workspace: {} lists the workspaces as [[env]] entries; add them there",
+                    config.display()
+                ));
+            }
+        }
         _ => {}
     }
     clashes.extend(map_clash);
@@ -1040,6 +1131,27 @@ fn bootstrap_command_line(a: &BootstrapArgs) -> String {
     }
     if let Some(v) = &a.path {
         push("path", v);
+    }
+    if let Some(v) = &a.organization {
+        push("organization", v);
+    }
+    if let Some(v) = &a.hostname {
+        push("hostname", v);
+    }
+    for w in &a.workspaces {
+        push("workspace", w);
+    }
+    if let Some(v) = a.execution_mode {
+        push("execution-mode", v.as_str());
+    }
+    if let Some(v) = &a.terraform_version {
+        push("terraform-version", v);
+    }
+    if let Some(v) = &a.team {
+        push("team", v);
+    }
+    if let Some(v) = &a.state_workspace {
+        push("state-workspace", v);
     }
     if let Some(l) = a.lock {
         push("lock", l.as_str());

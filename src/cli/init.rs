@@ -30,6 +30,13 @@ pub struct InitArgs {
     /// consul: the KV path every state is kept under [default: tfstate/<name>].
     #[arg(long)]
     pub path_prefix: Option<String>,
+    /// cloud: the HCP Terraform / Terraform Enterprise organization (workspaces are named
+    /// `<name>-<env>`).
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// cloud: the platform's host [default: app.terraform.io].
+    #[arg(long)]
+    pub hostname: Option<String>,
     /// An environment to add (repeatable).
     #[arg(long = "env", value_name = "NAME")]
     pub envs: Vec<String>,
@@ -65,6 +72,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                 BackendKind::Gcs => crate::backend::gcs::validate::bucket_name,
                 BackendKind::Azurerm => crate::backend::azurerm::validate::storage_account,
                 BackendKind::Consul => crate::backend::consul::validate::path,
+                BackendKind::Cloud => crate::backend::cloud::validate::workspace_prefix,
             };
             let bucket_ok = |n: &str| bucket_rule(&store_name(a.backend, n)).is_ok();
             if !bucket_ok(n) && cleaned != *n && bucket_ok(&cleaned) {
@@ -76,6 +84,10 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                     BackendKind::Consul => (
                         "path prefix",
                         "a KV path takes no spaces, control characters or ? # % \\",
+                    ),
+                    BackendKind::Cloud => (
+                        "workspace prefix",
+                        "workspace names use only letters, digits, '-' and '_'",
                     ),
                     _ => (
                         "bucket",
@@ -105,11 +117,13 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
             Sourced::flag("--name (from the directory name)", clean_name(&base))
         }
     };
-    use BackendKind::{Azurerm, Consul, Gcs, S3};
-    let given: [(&str, bool, &[BackendKind]); 6] = [
+    use BackendKind::{Azurerm, Cloud, Consul, Gcs, S3};
+    let given: [(&str, bool, &[BackendKind]); 8] = [
         ("--region", a.region.is_some(), &[S3]),
         ("--lock", a.lock.is_some(), &[S3]),
-        ("--project", a.project.is_some(), &[Gcs]),
+        ("--project", a.project.is_some(), &[Gcs, Cloud]),
+        ("--organization", a.organization.is_some(), &[Cloud]),
+        ("--hostname", a.hostname.is_some(), &[Cloud]),
         ("--location", a.location.is_some(), &[Gcs, Azurerm]),
         ("--address", a.address.is_some(), &[Consul]),
         ("--path-prefix", a.path_prefix.is_some(), &[Consul]),
@@ -310,6 +324,59 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                 text,
             )
         }
+        BackendKind::Cloud => {
+            let Some(organization) = a.organization.clone() else {
+                return Err(Error::Usage(
+                    "--organization is required with --backend cloud: the HCP Terraform / Terraform Enterprise organization whose workspaces hold the state".into(),
+                ));
+            };
+            let organization = Sourced::flag("--organization", organization);
+            let hostname = a.hostname.clone().map(|h| Sourced::flag("--hostname", h));
+            let project = a.project.clone().map(|p| Sourced::flag("--project", p));
+            let mut text = String::from("[state]\n");
+            text.push_str("backend           = \"cloud\"\n");
+            text.push_str(&format!(
+                "organization      = {}\n",
+                toml_str(&organization.value)
+            ));
+            match &hostname {
+                Some(h) => text.push_str(&format!("hostname          = {}\n", toml_str(&h.value))),
+                None => text.push_str("# hostname          = \"tfe.example.com\"  # default: app.terraform.io (HCP Terraform)\n"),
+            }
+            match &project {
+                Some(p) => text.push_str(&format!("project           = {}\n", toml_str(&p.value))),
+                None => text.push_str("# project           = \"platform\"  # default: the organization's default project\n"),
+            }
+            text.push_str(&format!(
+                "workspace_prefix  = {}  # workspaces are <workspace_prefix>-<env>\n",
+                toml_str(&bucket.value)
+            ));
+            text.push_str("# execution_mode    = \"local\"   # default remote: CLI-driven runs execute on the platform\n");
+            text.push_str(&format!(
+                "# terraform_version = \"1.11.4\"  # default: {}\n",
+                crate::backend::cloud::DEFAULT_TERRAFORM_VERSION
+            ));
+            text.push_str(
+                "# team              = \"platform\"  # gets write access to every workspace\n",
+            );
+            text.push_str("# bootstrap_workspace = \"platform-bootstrap\"  # default: the bootstrap module's state stays local\n");
+            text.push_str(
+                "# The token comes from `terraform login` or TFE_TOKEN, never from a file.\n",
+            );
+            (
+                crate::backend::StoreInput::Cloud(crate::backend::cloud::StoreInput {
+                    organization,
+                    hostname,
+                    project,
+                    workspace_prefix: Some(bucket.clone()),
+                    execution_mode: Default::default(),
+                    terraform_version: None,
+                    team: None,
+                    tfbackend_layout: None,
+                }),
+                text,
+            )
+        }
     };
     // Validate through the same model the config will go through.
     let input = ProjectInput {
@@ -388,6 +455,7 @@ fn store_name(backend: BackendKind, name: &str) -> String {
     match backend {
         BackendKind::Azurerm => format!("{}tfstate", name.replace('-', "")),
         BackendKind::Consul => format!("tfstate/{name}"),
+        BackendKind::Cloud => name.to_string(),
         _ => format!("{name}-tfstate"),
     }
 }

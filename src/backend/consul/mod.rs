@@ -161,6 +161,7 @@ impl StateBackend for Store {
         &self,
         templates: &Templates,
         module: &BootstrapModule,
+        _envs: &[crate::model::EnvBackend],
         apply_command: &str,
     ) -> Result<Vec<RenderedFile>> {
         render::bootstrap_module(self, templates, module, apply_command)

@@ -102,10 +102,12 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
                 "`{}` is set in the file: credentials do not belong in the repository",
                 s.name
             ),
-            Some(
+            Some(if matches!(cfg.kind.as_str(), "cloud" | "remote") {
+                "remove it: `terraform login <hostname>` stores a token outside the repository, and CI sets TF_TOKEN_<hostname> (dots as _) or TFE_TOKEN".into()
+            } else {
                 "use environment variables, a profile, assume_role, workload identity or OIDC instead"
-                    .into(),
-            ),
+                    .into()
+            }),
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! ## What it does
 //! Finds a backend without the settings it cannot work without: s3 `bucket` and `key`; gcs
-//! `bucket`; azurerm `storage_account_name`, `container_name` and `key`; consul `path`; a `cloud`
-//! block's `organization` and `workspaces`.
+//! `bucket`; azurerm `storage_account_name`, `container_name` and `key`; consul `path`; remote
+//! and a `cloud` block's `organization` and `workspaces`.
 //!
 //! ## Why is this bad?
 //! `terraform init` stops and asks for them, which fails in CI. Partial configuration is any
@@ -47,6 +47,7 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
         "azurerm" => &["storage_account_name", "container_name", "key"],
         "consul" => &["path"],
         "cloud" => &["organization", "workspaces"],
+        "remote" => &["organization", "workspaces"],
         _ => &[],
     };
     let present = |name: &str| {

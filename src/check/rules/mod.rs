@@ -35,6 +35,7 @@ pub mod missing_required_attribute;
 pub mod no_state_locking;
 pub mod orphan_tfbackend;
 pub mod parse_error;
+pub mod remote_backend;
 pub mod removed_attribute;
 pub mod schema;
 pub mod state_key_collision;
@@ -136,6 +137,7 @@ pub const ALL: &[Rule] = &[
     unknown_region::RULE,
     no_state_locking::RULE,
     local_backend::RULE,
+    remote_backend::RULE,
     deprecated_dynamodb_lock::RULE,
     lockfile_requires_1_10::RULE,
     deprecated_attribute::RULE,
@@ -217,6 +219,7 @@ pub fn check_module(module: &Module) -> Vec<Diagnostic> {
             unknown_region::check,
             no_state_locking::check,
             local_backend::check,
+            remote_backend::check,
             deprecated_dynamodb_lock::check,
             lockfile_requires_1_10::check,
             deprecated_attribute::check,

@@ -5,7 +5,8 @@
 //! leading `/` trimmed, `//` and `.` cleaned, so `envs/dev/` and `/envs/dev` are one state; a nested
 //! prefix is another folder), azurerm with the same storage
 //! account, container and key, consul with the same address (unset: Consul's default agent), datacenter and
-//! path (a leading `/` dropped, as Consul's client does). Reported at each, naming the first few others (JSON `related` lists
+//! path (a leading `/` dropped, as Consul's client does), `cloud` / `remote` with the same host,
+//! organization and `workspaces.name`. Reported at each, naming the first few others (JSON `related` lists
 //! them all).
 //!
 //! Placeholder values (`UPDATE_ME`, `<bucket>`, `{{ … }}`) are no address yet and are skipped:
@@ -39,6 +40,9 @@ pub const RULE: Rule = rule!(
 fn address(cfg: &BackendConfig) -> Option<String> {
     if cfg.kind == "consul" {
         return consul_address(cfg);
+    }
+    if matches!(cfg.kind.as_str(), "cloud" | "remote") {
+        return workspace_address(cfg);
     }
     let parts: &[&str] = match cfg.kind.as_str() {
         "s3" => &["bucket", "key"],
@@ -90,6 +94,44 @@ fn consul_address(cfg: &BackendConfig) -> Option<String> {
             address.to_ascii_lowercase(),
             datacenter,
             path.trim_start_matches('/').to_string(),
+        ]
+        .join("\u{0}"),
+    )
+}
+
+/// An HCP Terraform workspace by name: the host (unset: app.terraform.io), the organization
+/// (unset: TF_CLOUD_ORGANIZATION, the same for every root of one run) and `workspaces.name`
+/// (case-insensitive). Tags and prefixes select sets, not one state: no address.
+fn workspace_address(cfg: &BackendConfig) -> Option<String> {
+    let literal = |name: &str| -> Option<Option<String>> {
+        match cfg.get(name) {
+            None => Some(None),
+            Some(s) => {
+                let v = s.str()?;
+                (!is_placeholder(v)).then(|| Some(v.to_string()))
+            }
+        }
+    };
+    let host = literal("hostname")?.unwrap_or_else(|| "app.terraform.io".into());
+    let org = literal("organization")?.unwrap_or_default();
+    let ws = cfg
+        .block
+        .body
+        .blocks()
+        .find(|b| b.ident.as_str() == "workspaces")?;
+    let name = ws.body.attributes().find(|a| a.key.as_str() == "name")?;
+    let hcl::edit::expr::Expression::String(n) = &name.value else {
+        return None;
+    };
+    if is_placeholder(n.value()) {
+        return None;
+    }
+    Some(
+        [
+            "workspace".to_string(),
+            host.to_ascii_lowercase(),
+            org,
+            n.value().to_ascii_lowercase(),
         ]
         .join("\u{0}"),
     )
@@ -186,6 +228,8 @@ pub fn check(configs: &[BackendConfig], out: &mut Vec<Diagnostic>) {
                         "give every root module its own prefix"
                     } else if c.kind == "consul" {
                         "give every root module its own path"
+                    } else if matches!(c.kind.as_str(), "cloud" | "remote") {
+                        "give every root module its own workspace"
                     } else {
                         "give every root module its own key"
                     },
