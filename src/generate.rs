@@ -119,10 +119,13 @@ fn stale_files<'a>(
                 crate::write::Provenance::Edited => true,
                 crate::write::Provenance::Generated => false,
             };
-            let retire = store.retire(&text).or_else(|| {
-                (is_backend_file(rel) && root_still_there(&root.join(rel)))
-                    .then_some(RETIRE_BACKEND)
-            });
+            let retire = store
+                .retire(&text)
+                .or_else(|| crate::backend::retire_any(&text))
+                .or_else(|| {
+                    (is_backend_file(rel) && root_still_there(&root.join(rel)))
+                        .then_some(RETIRE_BACKEND)
+                });
             Some(StaleFile {
                 path: rel.clone(),
                 edited,

@@ -92,3 +92,8 @@ fn azure_output_is_current() {
 fn consul_output_is_current() {
     assert_current("consul");
 }
+
+#[test]
+fn hcp_output_is_current() {
+    assert_current("hcp");
+}

@@ -7,6 +7,7 @@ mod apply;
 mod azurerm;
 mod bootstrap;
 mod check;
+mod cloud;
 mod consul;
 mod e2e;
 mod ecosystem;

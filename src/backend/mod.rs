@@ -278,6 +278,16 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
     fn explain_apply_failure(&self, stdout: &str, stderr: &str) -> Option<String>;
 }
 
+/// How to retire a stale generated file that declares what holds or guards state, whichever
+/// backend wrote it (a project may have switched backends since).
+pub fn retire_any(text: &str) -> Option<&'static str> {
+    s3::retire(text)
+        .or_else(|| gcs::retire(text))
+        .or_else(|| azurerm::retire(text))
+        .or_else(|| consul::retire(text))
+        .or_else(|| cloud::retire(text))
+}
+
 /// The state store a project keeps its state in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Store {

@@ -166,12 +166,7 @@ impl StateBackend for Store {
     }
 
     fn retire(&self, text: &str) -> Option<&'static str> {
-        if text.contains("resource \"azurerm_key_vault_key\"") {
-            Some(RETIRE_VAULT)
-        } else {
-            text.contains("resource \"azurerm_storage_account\"")
-                .then_some(RETIRE_ACCOUNT)
-        }
+        retire(text)
     }
 
     fn address_arguments(&self) -> &'static [&'static str] {
@@ -306,4 +301,15 @@ pub fn vault_name_for(account: &str) -> String {
     let mut name = format!("kv-{account}");
     name.truncate(24);
     name
+}
+
+/// For a stale generated file of this backend that declares what holds or guards state: how
+/// to retire it.
+pub fn retire(text: &str) -> Option<&'static str> {
+    if text.contains("resource \"azurerm_key_vault_key\"") {
+        Some(RETIRE_VAULT)
+    } else {
+        text.contains("resource \"azurerm_storage_account\"")
+            .then_some(RETIRE_ACCOUNT)
+    }
 }

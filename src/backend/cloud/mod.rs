@@ -214,8 +214,7 @@ impl StateBackend for Store {
     }
 
     fn retire(&self, text: &str) -> Option<&'static str> {
-        text.contains("resource \"tfe_workspace\"")
-            .then_some(RETIRE_WORKSPACES)
+        retire(text)
     }
 
     fn address_arguments(&self) -> &'static [&'static str] {
@@ -343,4 +342,11 @@ impl EnvOptions {
         tags.dedup();
         Some(format!("{TAGS_PREFIX}{}", tags.join(",")))
     }
+}
+
+/// For a stale generated file of this backend that declares what holds or guards state: how
+/// to retire it.
+pub fn retire(text: &str) -> Option<&'static str> {
+    text.contains("resource \"tfe_workspace\"")
+        .then_some(RETIRE_WORKSPACES)
 }

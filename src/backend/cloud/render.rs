@@ -25,7 +25,6 @@ struct BootstrapContext {
     project: Option<String>,
     workspace_prefix: String,
     execution_mode: &'static str,
-    execution_note: &'static str,
     terraform_version: String,
     team: Option<String>,
     dir: String,
@@ -115,14 +114,6 @@ pub(super) fn bootstrap_module(
         project: store.project.clone(),
         workspace_prefix: store.workspace_prefix.clone(),
         execution_mode: store.execution_mode.as_str(),
-        execution_note: match store.execution_mode {
-            super::ExecutionMode::Remote => {
-                "Remote execution: a CLI-driven `terraform plan` or `apply` in a root runs on the platform, with the workspace's variables and credentials."
-            }
-            super::ExecutionMode::Local => {
-                "Local execution: runs happen where `terraform` is invoked, with local credentials; the platform stores and locks the state."
-            }
-        },
         terraform_version: store.terraform_version.clone(),
         team: store.team.clone(),
         dir: module.dir.to_string_lossy().replace('\\', "/"),

@@ -176,9 +176,7 @@ impl StateBackend for Store {
     }
 
     fn retire(&self, text: &str) -> Option<&'static str> {
-        (text.contains("resource \"consul_acl_token\"")
-            || text.contains("resource \"consul_acl_policy\""))
-        .then_some(RETIRE_ACL)
+        retire(text)
     }
 
     fn address_arguments(&self) -> &'static [&'static str] {
@@ -266,4 +264,12 @@ impl StoreInput {
             )));
         }
     }
+}
+
+/// For a stale generated file of this backend that declares what holds or guards state: how
+/// to retire it.
+pub fn retire(text: &str) -> Option<&'static str> {
+    (text.contains("resource \"consul_acl_token\"")
+        || text.contains("resource \"consul_acl_policy\""))
+    .then_some(RETIRE_ACL)
 }

@@ -161,13 +161,7 @@ impl StateBackend for Store {
     }
 
     fn retire(&self, text: &str) -> Option<&'static str> {
-        if text.contains("resource \"google_kms_crypto_key\"") {
-            Some(RETIRE_KEY)
-        } else if text.contains("resource \"google_storage_bucket\"") {
-            Some(RETIRE_BUCKET)
-        } else {
-            None
-        }
+        retire(text)
     }
 
     fn address_arguments(&self) -> &'static [&'static str] {
@@ -279,5 +273,17 @@ impl StoreInput {
             encryption,
             labels,
         }
+    }
+}
+
+/// For a stale generated file of this backend that declares what holds or guards state: how
+/// to retire it.
+pub fn retire(text: &str) -> Option<&'static str> {
+    if text.contains("resource \"google_kms_crypto_key\"") {
+        Some(RETIRE_KEY)
+    } else if text.contains("resource \"google_storage_bucket\"") {
+        Some(RETIRE_BUCKET)
+    } else {
+        None
     }
 }

@@ -216,15 +216,7 @@ impl StateBackend for Store {
     }
 
     fn retire(&self, text: &str) -> Option<&'static str> {
-        if text.contains("resource \"aws_kms_key\"") {
-            Some(RETIRE_KEY)
-        } else if text.contains("resource \"aws_dynamodb_table\"") {
-            Some(RETIRE_TABLE)
-        } else if text.contains("resource \"aws_s3_bucket\"") {
-            Some(RETIRE_BUCKET)
-        } else {
-            None
-        }
+        retire(text)
     }
 
     fn address_arguments(&self) -> &'static [&'static str] {
@@ -386,5 +378,19 @@ impl EnvOptions {
             });
         }
         out
+    }
+}
+
+/// For a stale generated file of this backend that declares what holds or guards state: how
+/// to retire it.
+pub fn retire(text: &str) -> Option<&'static str> {
+    if text.contains("resource \"aws_kms_key\"") {
+        Some(RETIRE_KEY)
+    } else if text.contains("resource \"aws_dynamodb_table\"") {
+        Some(RETIRE_TABLE)
+    } else if text.contains("resource \"aws_s3_bucket\"") {
+        Some(RETIRE_BUCKET)
+    } else {
+        None
     }
 }
