@@ -36,7 +36,7 @@ use crate::write::{Action, Plan, Provenance, Summary};
 #[command(
     name = "tfboot",
     version,
-    about = "Get Terraform remote state right: bootstrap the state bucket (S3, GCS) and its lock, generate backend blocks",
+    about = "Get Terraform remote state right: bootstrap the state store (S3, GCS, Azure Blob, Consul, HCP Terraform) and its lock, generate backend blocks",
     long_about = None,
     after_help = "Examples:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # write tfboot.toml\n  tfboot generate                                                    # write the bootstrap module and every backend\n  tfboot bootstrap --apply                                           # create the store, move its own state into it\n  tfboot check                                                       # validate the backends of a tree"
 )]
