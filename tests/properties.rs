@@ -155,3 +155,133 @@ proptest! {
         prop_assert!(findings.is_empty(), "{:#?}", findings);
     }
 }
+
+fn consul_input(envs: &[(String, Option<String>, bool)], layout: Layout) -> ProjectInput {
+    // A prefix with quotes and template markers: every file it reaches must escape it.
+    let prefix = "tf\"state/${x}";
+    ProjectInput {
+        store: StoreInput::Consul(tfboot::backend::consul::StoreInput {
+            address: Sourced::flag("--address", "consul.internal:8501"),
+            scheme: Default::default(),
+            scheme_at: None,
+            path_prefix: Sourced::flag("--path-prefix", prefix),
+            datacenter: Some(Sourced::flag("--datacenter", "dc1")),
+            gzip: Some(true),
+        }),
+        bootstrap_dir: None,
+        bootstrap_key: Some(Sourced::flag("--path", "tfstate-bootstrap/acme")),
+        envs: envs
+            .iter()
+            .map(|(name, path, _)| EnvInput {
+                name: Sourced::flag("name", name.clone()),
+                dir: None,
+                key: path
+                    .clone()
+                    .map(|p| Sourced::flag("path", format!("{prefix}/{p}"))),
+                options: EnvOptions::None,
+            })
+            .collect(),
+        layout,
+        discover: None,
+    }
+}
+
+fn cloud_input(envs: &[(String, Option<String>, bool)]) -> ProjectInput {
+    ProjectInput {
+        store: StoreInput::Cloud(tfboot::backend::cloud::StoreInput {
+            organization: Sourced::flag("--organization", "acme"),
+            hostname: None,
+            project: Some(Sourced::flag("--project", "Platform infra")),
+            workspace_prefix: None,
+            execution_mode: Default::default(),
+            terraform_version: None,
+            team: Some(Sourced::flag("--team", "platform")),
+            tfbackend_layout: None,
+        }),
+        bootstrap_dir: None,
+        bootstrap_key: None,
+        envs: envs
+            .iter()
+            .map(|(name, ws, by_tags)| EnvInput {
+                name: Sourced::flag("name", name.clone()),
+                dir: None,
+                key: ws
+                    .clone()
+                    .filter(|_| !by_tags)
+                    .map(|w| Sourced::flag("workspace", w)),
+                options: EnvOptions::Cloud(tfboot::backend::cloud::EnvOptions {
+                    tags: if *by_tags {
+                        vec![
+                            Sourced::flag("tags", name.clone()),
+                            Sourced::flag("tags", "app"),
+                        ]
+                    } else {
+                        Vec::new()
+                    },
+                }),
+            })
+            .collect(),
+        layout: Layout::Dir,
+        discover: None,
+    }
+}
+
+fn generate_twice_then_check(
+    project: &tfboot::model::Project,
+    lock: &str,
+) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let templates = tfboot::templates::Templates::builtin().unwrap();
+    let first = tfboot::generate::plan_all(root, project, "x", false, &templates).unwrap();
+    first.plan.execute().unwrap();
+    let second = tfboot::generate::plan_all(root, project, "x", false, &templates).unwrap();
+    prop_assert!(second
+        .plan
+        .files
+        .iter()
+        .all(|f| f.action == tfboot::write::Action::Unchanged));
+    prop_assert!(second.stale.is_empty());
+    std::fs::write(root.join("bootstrap/.terraform.lock.hcl"), lock).unwrap();
+    let result = tfboot::check::check_paths(&[root.to_path_buf()]).unwrap();
+    let findings: Vec<_> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != tfboot::check::Severity::Info)
+        .collect();
+    prop_assert!(findings.is_empty(), "{:#?}", findings);
+    Ok(())
+}
+
+const CONSUL_LOCK_FILE: &str = "provider \"registry.terraform.io/hashicorp/consul\" {\n  version     = \"2.22.1\"\n  constraints = \">= 2.20.0, < 3.0.0\"\n}\n";
+const TFE_LOCK_FILE: &str = "provider \"registry.terraform.io/hashicorp/tfe\" {\n  version     = \"0.71.0\"\n  constraints = \">= 0.60.0, < 1.0.0\"\n}\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn consul_generate_twice_writes_nothing_and_check_finds_nothing(envs in envs(), layout in layout()) {
+        let Ok(project) = consul_input(&envs, layout).build() else {
+            return Ok(());
+        };
+        generate_twice_then_check(&project, CONSUL_LOCK_FILE)?;
+    }
+
+    #[test]
+    fn cloud_generate_twice_writes_nothing_and_check_finds_nothing(envs in envs()) {
+        let Ok(project) = cloud_input(&envs).build() else {
+            return Ok(());
+        };
+        generate_twice_then_check(&project, TFE_LOCK_FILE)?;
+    }
+}
+
+#[test]
+fn the_property_inputs_are_valid_without_envs() {
+    // Otherwise the properties above would hold vacuously.
+    assert!(consul_input(&[], Layout::Dir).build().is_ok());
+    assert!(cloud_input(&[]).build().is_ok());
+    let one = [("dev".to_string(), None, true), ("prod".to_string(), None, false)];
+    assert!(consul_input(&one, Layout::Tfbackend).build().is_ok());
+    assert!(cloud_input(&one).build().is_ok());
+}

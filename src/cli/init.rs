@@ -18,6 +18,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub region: Option<String>,
     /// gcs: the Google Cloud project ID [default: GOOGLE_CLOUD_PROJECT, else CLOUDSDK_CORE_PROJECT].
+    /// cloud: the HCP Terraform project the workspaces belong to [default: the default project].
     #[arg(long)]
     pub project: Option<String>,
     /// gcs: the bucket's location: a region (europe-west1), a dual-region (EUR4) or a
