@@ -281,7 +281,10 @@ fn the_property_inputs_are_valid_without_envs() {
     // Otherwise the properties above would hold vacuously.
     assert!(consul_input(&[], Layout::Dir).build().is_ok());
     assert!(cloud_input(&[]).build().is_ok());
-    let one = [("dev".to_string(), None, true), ("prod".to_string(), None, false)];
+    let one = [
+        ("dev".to_string(), None, true),
+        ("prod".to_string(), None, false),
+    ];
     assert!(consul_input(&one, Layout::Tfbackend).build().is_ok());
     assert!(cloud_input(&one).build().is_ok());
 }

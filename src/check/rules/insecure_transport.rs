@@ -1,9 +1,11 @@
 //! ## What it does
 //! Finds a backend that talks to its store without protecting the connection: an `http://`
 //! endpoint (s3 `endpoints`/`endpoint`, gcs `storage_custom_endpoint`, any `*_endpoint`, the
-//! `http` backend's `address`) or consul `scheme = "http"` to a host that is not this machine,
-//! and s3 `insecure = true` (TLS certificates not verified). Loopback addresses (emulators,
-//! a local agent) are fine.
+//! `http` backend's `address`) or consul over http to a host that is not this machine
+//! (`scheme = "http"`, or no `scheme` at all: Terraform's consul backend then uses http unless
+//! `CONSUL_HTTP_SSL=true` where it runs; an `https://` address counts as https), and s3
+//! `insecure = true` (TLS certificates not verified). Loopback addresses (emulators, a local
+//! agent) are fine.
 //!
 //! ## Why is this bad?
 //! State holds secrets. Over plain HTTP anyone on the network path reads it, and without
@@ -51,19 +53,8 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    if cfg.kind == "consul" && cfg.str("scheme") == Some("http") {
-        let host = cfg.str("address").map(url_host).unwrap_or("127.0.0.1");
-        if !is_loopback_host(host) {
-            if let Some(s) = cfg.get("scheme") {
-                out.push(s.file.diag(
-                    RULE.id,
-                    RULE.severity,
-                    s.span.clone(),
-                    format!("`scheme = \"http\"` to {host}: state and the ACL token travel in clear text"),
-                    Some("use scheme = \"https\" (ca_file for a private CA)".into()),
-                ));
-            }
-        }
+    if cfg.kind == "consul" {
+        consul(cfg, out);
     }
     if cfg.kind == "s3" && cfg.is_true("insecure") {
         if let Some(s) = cfg.get("insecure") {
@@ -75,5 +66,41 @@ pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
                 Some("trust the store's CA instead (custom_ca_bundle / AWS_CA_BUNDLE) and drop insecure".into()),
             ));
         }
+    }
+}
+
+/// consul: the Consul API client's scheme is `scheme`, else https when `address` starts with
+/// `https://`, else http (unless CONSUL_HTTP_SSL=true in the environment).
+fn consul(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    // Without a literal address it comes from CONSUL_HTTP_ADDR: nothing to judge.
+    let (Some(addr_setting), Some(address)) = (cfg.get("address"), cfg.str("address")) else {
+        return;
+    };
+    let scheme = cfg.get("scheme");
+    let https_address = address
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
+    let host = url_host(address);
+    if is_loopback_host(host) || https_address {
+        return;
+    }
+    match (scheme, cfg.str("scheme")) {
+        (Some(s), Some("http")) => out.push(s.file.diag(
+            RULE.id,
+            RULE.severity,
+            s.span.clone(),
+            format!("`scheme = \"http\"` to {host}: state and the ACL token travel in clear text"),
+            Some("use scheme = \"https\" (ca_file for a private CA)".into()),
+        )),
+        (None, _) => out.push(addr_setting.file.diag(
+            RULE.id,
+            RULE.severity,
+            addr_setting.value_span(),
+            format!(
+                "no `scheme`: Terraform's consul backend talks plain http to {host} unless CONSUL_HTTP_SSL=true where it runs, so state and the ACL token may travel in clear text"
+            ),
+            Some("set scheme = \"https\" (ca_file for a private CA)".into()),
+        )),
+        _ => {}
     }
 }

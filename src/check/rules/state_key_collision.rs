@@ -85,7 +85,12 @@ fn consul_address(cfg: &BackendConfig) -> Option<String> {
         }
     };
     let path = literal("path")??;
+    // `https://host:port` and `host:port` reach the same agent.
     let address = literal("address")?
+        .map(|a| {
+            a.split_once("://")
+                .map_or(a.clone(), |(_, rest)| rest.to_string())
+        })
         .unwrap_or_else(|| crate::backend::consul::check::DEFAULT_ADDRESS.to_string());
     let datacenter = literal("datacenter")?.unwrap_or_default();
     Some(
