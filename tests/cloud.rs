@@ -272,4 +272,22 @@ fn apply_inits_and_applies_the_module() {
         sb.read("tf.log"),
         "bootstrap: init -input=false -no-color\nbootstrap: apply -no-color -auto-approve -input=false\n"
     );
+    // The cloud block takes no -backend-config: refused before anything is written or run.
+    let sb = Sandbox::new();
+    sb.write("x.tfbackend", "organization = \"acme\"\n");
+    sb.run(&[
+        "bootstrap",
+        "--backend",
+        "cloud",
+        "--organization",
+        "acme-corp",
+        "--apply",
+        "--backend-config",
+        "x.tfbackend",
+        "--terraform",
+        "/nonexistent/terraform",
+    ])
+    .code(2)
+    .stderr_has("--backend-config does not apply to the cloud backend");
+    sb.assert_only("x.tfbackend");
 }

@@ -549,6 +549,11 @@ pub(super) fn cmd_bootstrap(
             ));
         }
     };
+    if a.backend_config.is_some() && project.store.kind() == BackendKind::Cloud {
+        return Err(Error::Usage(
+            "--backend-config does not apply to the cloud backend: the cloud block takes no -backend-config (set TF_CLOUD_ORGANIZATION, TF_CLOUD_HOSTNAME or TF_WORKSPACE instead, or state.* in tfboot.toml)".into(),
+        ));
+    }
     let readme_command = if store_name.is_some() && !same_module {
         apply_command.as_str()
     } else {
