@@ -255,6 +255,16 @@ pub fn plan_all(
                 continue;
             }
             let key = store.default_address(&dir);
+            if let Err(rule) = store.check_default_address(&key) {
+                collisions.push(InvalidValue {
+                    file: None,
+                    line: None,
+                    field: format!("discover (root {dir})"),
+                    value: key.clone(),
+                    rule,
+                });
+                continue;
+            }
             let who = format!("discovered root {dir}");
             let collision = store.collision_key(&key);
             if let Some(other) = addresses.get(&collision) {

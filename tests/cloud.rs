@@ -129,6 +129,17 @@ fn cloud_blocks_per_env_and_discovered_root() {
         .read("live/net/backend.tf")
         .contains("name    = \"acme-live-net\""));
     sb.run(&["generate", "--check"]).ok();
+    // A directory too deep for a workspace name (90 characters at most) is refused, not written.
+    let deep = format!("live/{}/x", "d".repeat(90));
+    sb.write(
+        &format!("{deep}/main.tf"),
+        "resource \"terraform_data\" \"x\" {}\n",
+    );
+    sb.run(&["generate"])
+        .code(2)
+        .stderr_has("the workspace name made from the directory is not one HCP Terraform takes");
+    assert!(!sb.join(&format!("{deep}/backend.tf")).exists());
+    std::fs::remove_dir_all(sb.join(&format!("live/{}", "d".repeat(90)))).unwrap();
     // What tfboot writes, tfboot's own check finds sound (the bootstrap module has no
     // dependency lock until `terraform init` writes one).
     let r = sb.run(&[

@@ -217,6 +217,12 @@ pub trait StateBackend: std::fmt::Debug + Send + Sync {
     /// The address of a discovered root module at `dir` (relative, `/`-separated).
     fn default_address(&self, dir: &str) -> String;
 
+    /// Why an address [`Self::default_address`] made is not one the store takes (a workspace name
+    /// longer than the platform allows); `Ok` for most backends, whose addresses follow the dir.
+    fn check_default_address(&self, _address: &str) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
     /// Where the default workspace's state of `address` is, as a URL (`s3://b/k`,
     /// `gs://b/p/default.tfstate`).
     fn state_url(&self, address: &str) -> String;

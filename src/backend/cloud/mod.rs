@@ -141,6 +141,12 @@ impl StateBackend for Store {
         validate::workspace_for_dir(&self.workspace_prefix, dir)
     }
 
+    fn check_default_address(&self, address: &str) -> std::result::Result<(), String> {
+        validate::workspace(address).map_err(|r| {
+            format!("the workspace name made from the directory is not one HCP Terraform takes ({r}): shorten state.workspace_prefix, or list the root as an [[env]] with its own workspace")
+        })
+    }
+
     fn state_url(&self, address: &str) -> String {
         if address.is_empty() {
             return "terraform.tfstate in the module's directory (local: no bootstrap_workspace is set)"
