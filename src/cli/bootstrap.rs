@@ -4,7 +4,7 @@ use super::*;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1                    # write bootstrap/\n  tfboot bootstrap --backend gcs --bucket acme-tfstate --project acme-infra --location europe-west1\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1 --apply            # and run terraform\n  tfboot bootstrap --apply                                                     # from tfboot.toml\nA rerun never overwrites state in the bucket: it copies the local state only into an empty key."
+    after_help = "Examples:\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1                    # write bootstrap/\n  tfboot bootstrap --backend gcs --bucket acme-tfstate --project acme-infra --location europe-west1\n  tfboot bootstrap --backend consul --address consul.internal:8501 --path-prefix tfstate/acme\n  tfboot bootstrap --backend cloud --organization acme --workspace acme-dev --workspace acme-prod\n  tfboot bootstrap --bucket acme-tfstate --region eu-west-1 --apply            # and run terraform\n  tfboot bootstrap --apply                                                     # from tfboot.toml\nA rerun never overwrites state in the bucket: it copies the local state only into an empty key."
 )]
 pub struct BootstrapArgs {
     /// Backend of the state store [default: s3, or the one tfboot.toml names].
@@ -544,9 +544,22 @@ pub(super) fn cmd_bootstrap(
             )
         }
         (None, None) => {
-            return Err(Error::Usage(
-                "--bucket and --region are required, or a tfboot.toml (none here or in a parent directory up to the repository root; `tfboot init` writes one, --config names another)".into(),
-            ));
+            let needed = match a.backend.unwrap_or_default() {
+                BackendKind::S3 => "--bucket and --region are required",
+                BackendKind::Gcs => {
+                    "--bucket, --project and --location are required with --backend gcs"
+                }
+                BackendKind::Azurerm => {
+                    "--storage-account and --location are required with --backend azurerm"
+                }
+                BackendKind::Consul => {
+                    "--address and --path-prefix are required with --backend consul"
+                }
+                BackendKind::Cloud => "--organization is required with --backend cloud",
+            };
+            return Err(Error::Usage(format!(
+                "{needed}, or a tfboot.toml (none here or in a parent directory up to the repository root; `tfboot init` writes one, --config names another)"
+            )));
         }
     };
     if a.backend_config.is_some() && project.store.kind() == BackendKind::Cloud {

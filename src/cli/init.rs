@@ -4,7 +4,7 @@ use super::*;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # then: tfboot generate\n  tfboot init --backend gcs --name acme --project acme-infra --location EU --env dev --env prod"
+    after_help = "Examples:\n  tfboot init --name acme --region eu-west-1 --env dev --env prod   # then: tfboot generate\n  tfboot init --backend gcs --name acme --project acme-infra --location EU --env dev --env prod\n  tfboot init --backend consul --name acme --address consul.internal:8501 --env dev --env prod\n  tfboot init --backend cloud --name acme --organization acme-corp --env dev --env prod"
 )]
 pub struct InitArgs {
     /// Project name; the bucket becomes `<name>-tfstate` [default: the current directory's name,
