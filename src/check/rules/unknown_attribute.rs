@@ -1,6 +1,7 @@
 //! ## What it does
 //! Finds a name that is not in the backend's schema (read from Terraform's and OpenTofu's source),
-//! and suggests the closest known name.
+//! at the top of the block or inside a nested block (`workspaces` of `cloud` / `remote`), and
+//! suggests the closest known name.
 //!
 //! ## Why is this bad?
 //! Terraform rejects it ("Unsupported argument"); a typo such as `encrpyt` means the setting you
@@ -20,10 +21,45 @@ pub const RULE: Rule = rule!(
     "unknown_attribute.rs"
 );
 
+/// Arguments inside a real nested block (`workspaces { … }` of `cloud` and `remote`).
+fn check_nested(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
+    use hcl::edit::Span as _;
+    for b in cfg.block.body.blocks() {
+        let Some(known) = schema::nested_names(&cfg.kind, b.ident.as_str()) else {
+            continue;
+        };
+        for a in b.body.attributes() {
+            let name = a.key.as_str();
+            if known.iter().any(|k| k == name) {
+                continue;
+            }
+            let help = known
+                .iter()
+                .map(|k| (crate::validate::edit_distance(k, name), k))
+                .filter(|(d, _)| *d <= 3)
+                .min()
+                .map(|(_, k)| format!("did you mean `{k}`?"))
+                .or_else(|| Some(format!("`{}` takes {}", b.ident.as_str(), known.join(", "))));
+            out.push(cfg.block_file.diag(
+                RULE.id,
+                RULE.severity,
+                a.key.span().unwrap_or(0..0),
+                format!(
+                    "`{name}` is not an argument of the {} backend's `{}` block: Terraform rejects it (\"Unsupported argument\")",
+                    cfg.kind,
+                    b.ident.as_str()
+                ),
+                help,
+            ));
+        }
+    }
+}
+
 pub fn check(cfg: &BackendConfig, out: &mut Vec<Diagnostic>) {
     let Some(known) = schema::known_names(&cfg.kind) else {
         return;
     };
+    check_nested(cfg, out);
     for s in &cfg.settings {
         if known.contains(&s.name.to_string())
             || (cfg.kind == "s3" && super::removed_attribute::is_removed(s.name))
