@@ -59,6 +59,11 @@ pub fn plan_bootstrap(
         plan: Plan::new(root, &files, force)?,
         stale: stale_files(root, &project.store, candidates.iter()),
         discovered: 0,
+        states: vec![(
+            "the bootstrap module".to_string(),
+            dir_string(&project.bootstrap.dir),
+            project.bootstrap.key.clone(),
+        )],
     })
 }
 
@@ -69,6 +74,9 @@ pub struct Generation {
     pub stale: Vec<StaleFile>,
     /// How many root modules `[discover]` found.
     pub discovered: usize,
+    /// Every state the project describes, bootstrap module first: (what, root directory,
+    /// address in the store).
+    pub states: Vec<(String, String, String)>,
 }
 
 /// A file tfboot generated earlier that the current settings no longer produce (an env or root
@@ -342,10 +350,21 @@ pub fn plan_all(
     let stale = stale_files(root, &project.store, candidates);
     let plan = Plan::new(root, &files, force)?;
     timer.mark("compare with disk");
+    let mut states = vec![(
+        "the bootstrap module".to_string(),
+        bootstrap_dir.clone(),
+        project.bootstrap.key.clone(),
+    )];
+    states.extend(
+        targets
+            .iter()
+            .map(|t| (t.what.clone(), t.dir.clone(), t.address.clone())),
+    );
     Ok(Generation {
         plan,
         stale,
         discovered,
+        states,
     })
 }
 

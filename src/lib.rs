@@ -27,6 +27,8 @@ pub mod discover;
 pub mod error;
 pub mod generate;
 pub mod hclfmt;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod model;
 pub mod progress;
 pub mod reinit;

@@ -1,4 +1,5 @@
-//! Runs tests/e2e/bootstrap.sh (real Terraform against the moto emulator), tests/e2e/gcs.sh
+//! Runs tests/e2e/bootstrap.sh (real Terraform against the moto emulator), tests/e2e/locks.sh
+//! (`tfboot locks` against moto, with locks real Terraform left behind), tests/e2e/gcs.sh
 //! (against fake-gcs-server) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
@@ -37,4 +38,9 @@ fn gcs_backends_against_the_gcs_emulator() {
 #[test]
 fn azurerm_backends_against_azurite() {
     run_e2e("azurerm.sh", "e2e azurerm");
+}
+
+#[test]
+fn held_locks_against_the_aws_emulator() {
+    run_e2e("locks.sh", "e2e locks");
 }

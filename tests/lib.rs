@@ -18,6 +18,7 @@ mod gcs;
 mod generate;
 mod hardening;
 mod lifecycle;
+mod locks;
 mod properties;
 mod render;
 mod templates;

@@ -7,6 +7,8 @@ mod completions;
 mod explain;
 mod generate;
 mod init;
+#[cfg(feature = "live")]
+mod locks;
 mod templates;
 
 pub use bootstrap::BootstrapArgs;
@@ -73,6 +75,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the built-in templates, or export them to start overrides from (--templates DIR).
     Templates(TemplatesArgs),
+    /// The state locks held in the store, and a conditional unlock (s3 stores in this version).
+    #[cfg(feature = "live")]
+    Locks(locks::LocksArgs),
     /// Print the JSON Schema of tfboot.toml (example: `tfboot schema > tfboot.schema.json`).
     Schema,
     /// Print a shell completion script.
@@ -112,6 +117,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Completions(a) => completions::cmd_completions(&a, &mut out),
         Command::Man => completions::cmd_man(&mut out),
         Command::Templates(a) => templates::cmd_templates(&a, ui, &mut out),
+        #[cfg(feature = "live")]
+        Command::Locks(a) => locks::cmd_locks(&a, ui, &mut out),
         Command::Schema => out
             .write_all(crate::config::json_schema().as_bytes())
             .map(|()| 0)

@@ -1,0 +1,92 @@
+//! AWS clients as Terraform's S3 backend would build them: the default credential chain
+//! (environment, profiles, SSO, process credentials), the store's region, `AWS_ENDPOINT_URL` /
+//! `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL_DYNAMODB` (read by the SDK itself), and a private CA
+//! from `AWS_CA_BUNDLE`.
+
+use crate::error::{Error, Result};
+
+/// The two clients the S3 backend's state and locks need.
+pub struct Clients {
+    pub s3: aws_sdk_s3::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+}
+
+/// A runtime for the SDK's futures: one thread, blocking calls from the CLI.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))
+}
+
+/// Whether an endpoint override is in the environment (an S3-compatible store or an emulator),
+/// which then takes path-style bucket addressing.
+fn custom_endpoint() -> bool {
+    ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|s| !s.is_empty()))
+}
+
+/// Build the clients for `region`.
+pub async fn clients(region: &str) -> Result<Clients> {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()));
+    if let Some(bundle) = std::env::var_os("AWS_CA_BUNDLE").filter(|v| !v.is_empty()) {
+        use aws_smithy_http_client::tls::{
+            self, rustls_provider::CryptoMode, TlsContext, TrustStore,
+        };
+        let pem = std::fs::read(&bundle).map_err(|e| Error::io(&bundle, e))?;
+        let context = TlsContext::builder()
+            .with_trust_store(TrustStore::default().with_pem_certificate(pem))
+            .build()
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "AWS_CA_BUNDLE={}: not a PEM certificate bundle ({e})",
+                    std::path::Path::new(&bundle).display()
+                ))
+            })?;
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .tls_context(context)
+            .build_https();
+        loader = loader.http_client(http);
+    }
+    let conf = loader.load().await;
+    let s3 = aws_sdk_s3::config::Builder::from(&conf)
+        .force_path_style(custom_endpoint())
+        .build();
+    Ok(Clients {
+        s3: aws_sdk_s3::Client::from_conf(s3),
+        dynamodb: aws_sdk_dynamodb::Client::new(&conf),
+    })
+}
+
+/// An SDK error as one line: the service's code and message when it answered, else the
+/// transport's reason (no credentials, no connection, TLS).
+pub fn describe<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_s3::error::SdkError;
+    match e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            format!(
+                "{}: {}",
+                err.code().unwrap_or("error"),
+                err.message().unwrap_or("no message")
+            )
+        }
+        other => {
+            // The innermost cause says what went wrong (dispatch failure → TLS / connect error).
+            let mut msg = other.to_string();
+            let mut src: Option<&dyn std::error::Error> = std::error::Error::source(other);
+            while let Some(s) = src {
+                msg = s.to_string();
+                src = s.source();
+            }
+            msg
+        }
+    }
+}

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# End to end, for real: `tfboot locks` against moto (../shared/tools/aws-emulator) with
+#   - lock records written directly: a DynamoDB lock item, a .tflock object, digest items;
+#     `locks list` shows each lock with its ID and root, and the digest of a missing state apart;
+#   - `locks unlock`: a wrong ID removes nothing, the right one removes exactly that lock, the
+#     digest items survive, and a lock re-acquired (another ID) between list and unlock survives;
+#   - a lock held by real Terraform: an apply whose resource sleeps, killed with SIGKILL, so both
+#     its locks stay (lock = "both"); `locks list` shows the ID Terraform printed, and
+#     `terraform force-unlock` takes that ID.
+# Exit 77 (skipped) without terraform or the emulator tooling.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+shared="${TFBOOT_SHARED:-$repo/../shared}"
+tfboot="${TFBOOT_BIN:-$repo/target/debug/tfboot}"
+tf="${TFBOOT_TERRAFORM:-terraform}"
+
+skip() { echo "e2e locks: SKIPPED: $*"; exit 77; }
+command -v "$tf" >/dev/null || skip "no '$tf' binary on PATH"
+command -v openssl >/dev/null || skip "no openssl for the emulator's certificate"
+[ -x "$shared/tools/aws-emulator" ] || skip "no aws-emulator at $shared/tools"
+[ -x "$tfboot" ] || { echo "e2e locks: no tfboot binary at $tfboot (cargo build first)"; exit 1; }
+if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  rc="${ORACLES_HOME:-$HOME/.local/share/tfboot-oracles}/terraformrc"
+  [ -f "$rc" ] && export TF_CLI_CONFIG_FILE="$rc"
+fi
+
+venv="$repo/target/e2e"
+if ! "$venv/bin/python" -c 'import moto, boto3, flask' 2>/dev/null; then
+  echo "e2e locks: installing moto into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'moto[server]==5.2.5' 'boto3>=1.35'
+fi
+# The emulator's own certificate is self-signed with CA:TRUE, which rustls (and so the AWS SDK for
+# Rust) refuses as a server certificate. Give it a leaf signed by a throw-away CA instead, in a
+# home of its own: the chain file is both what the server presents and the CA bundle clients get.
+emu_home="$repo/target/e2e-locks"
+tls="$emu_home/emulator-tls"
+mkdir -p "$emu_home" "$tls"
+ln -sfn "$venv/bin" "$emu_home/bin"
+if [ ! -s "$tls/cert.pem" ] || ! grep -q "tfboot-e2e-ca" "$tls/ca.subject" 2>/dev/null; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.pem" -days 3650 \
+    -subj "/CN=tfboot-e2e-ca" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$tls/key.pem" -out "$tls/leaf.csr" \
+    -subj "/CN=127.0.0.1" 2>/dev/null
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tls/leaf.ext"
+  openssl x509 -req -in "$tls/leaf.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+    -out "$tls/leaf.pem" -days 3650 -extfile "$tls/leaf.ext" 2>/dev/null
+  cat "$tls/leaf.pem" "$tls/ca.pem" > "$tls/cert.pem"
+  echo "CN=tfboot-e2e-ca" > "$tls/ca.subject"
+fi
+port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+started="$(ORACLES_HOME="$emu_home" "$shared/tools/aws-emulator" start "$port")"
+endpoint="$(sed -n 's/.*endpoint=\([^ ]*\).*/\1/p' <<<"$started")"
+pid="$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' <<<"$started")"
+export AWS_CA_BUNDLE="$tls/cert.pem"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-1 TF_IN_AUTOMATION=1
+export AWS_ENDPOINT_URL="$endpoint"
+work="$(mktemp -d)"
+holder=""
+cleanup() {
+  [ -n "$holder" ] && kill -9 -- "-$holder" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+echo "e2e locks: emulator at $endpoint"
+fail() { echo "e2e locks: FAIL: $*"; exit 1; }
+py() { "$venv/bin/python" - "$endpoint" "$@"; }
+
+# The store as the bootstrap module leaves it: bucket, table keyed LockID (S), two states with
+# their digests, and the digest of a state that is gone.
+py <<'PY'
+import sys, boto3, hashlib
+ep = sys.argv[1]
+s3 = boto3.client("s3", endpoint_url=ep, region_name="eu-west-1")
+s3.create_bucket(Bucket="acme-tfstate", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+ddb = boto3.client("dynamodb", endpoint_url=ep, region_name="eu-west-1")
+ddb.create_table(TableName="acme-tfstate-lock", BillingMode="PAY_PER_REQUEST",
+                 AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+                 KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}])
+for k in ["envs/dev/terraform.tfstate", "envs/prod/terraform.tfstate"]:
+    body = b'{"version":4,"serial":1,"lineage":"e2e-locks","outputs":{},"resources":[]}'
+    s3.put_object(Bucket="acme-tfstate", Key=k, Body=body)
+    # The digest Terraform keeps beside the state: the MD5 of its content.
+    ddb.put_item(TableName="acme-tfstate-lock", Item={"LockID": {"S": f"acme-tfstate/{k}-md5"}, "Digest": {"S": hashlib.md5(body).hexdigest()}})
+ddb.put_item(TableName="acme-tfstate-lock", Item={"LockID": {"S": "acme-tfstate/gone/terraform.tfstate-md5"}, "Digest": {"S": "fedcba9876543210fedcba9876543210"}})
+PY
+
+cd "$work"
+cat > tfboot.toml <<'EOT'
+[state]
+bucket = "acme-tfstate"
+region = "eu-west-1"
+lock   = "both"
+
+[[env]]
+name = "dev"
+
+[[env]]
+name = "prod"
+EOT
+"$tfboot" generate -q
+
+# Locks written as Terraform writes them: a DynamoDB item for dev (two hours old), a .tflock
+# object for prod (just now).
+py <<'PY'
+import sys, json, boto3, datetime
+ep = sys.argv[1]
+now = datetime.datetime.now(datetime.timezone.utc)
+def info(i, created):
+    return json.dumps({"ID": i, "Operation": "OperationTypeApply", "Info": "", "Who": "ci@runner-7",
+                       "Version": "1.11.4", "Created": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "Path": ""})
+ddb = boto3.client("dynamodb", endpoint_url=ep, region_name="eu-west-1")
+ddb.put_item(TableName="acme-tfstate-lock", Item={"LockID": {"S": "acme-tfstate/envs/dev/terraform.tfstate"},
+             "Info": {"S": info("11111111-1111-4111-8111-111111111111", now - datetime.timedelta(hours=2))}})
+s3 = boto3.client("s3", endpoint_url=ep, region_name="eu-west-1")
+s3.put_object(Bucket="acme-tfstate", Key="envs/prod/terraform.tfstate.tflock",
+              Body=info("22222222-2222-4222-8222-222222222222", now).encode())
+PY
+
+"$tfboot" locks --format json > list.json || fail "locks list: $(cat list.json)"
+py "$work/list.json" <<'PY' || fail "locks list output: $(cat "$work/list.json")"
+import sys, json
+doc = json.load(open(sys.argv[2]))
+locks = {(l["state"], l["lock"]): l for l in doc["locks"]}
+dev = locks[("s3://acme-tfstate/envs/dev/terraform.tfstate", "dynamodb")]
+prod = locks[("s3://acme-tfstate/envs/prod/terraform.tfstate", "lockfile")]
+assert len(locks) == 2, locks
+assert dev["id"] == "11111111-1111-4111-8111-111111111111" and dev["root"] == "envs/dev", dev
+assert 7000 < dev["age_seconds"] < 7400 and dev["who"] == "ci@runner-7", dev
+assert prod["id"] == "22222222-2222-4222-8222-222222222222" and prod["root"] == "envs/prod", prod
+strays = [s["item"] for s in doc["strays"]]
+assert strays == ["acme-tfstate/gone/terraform.tfstate-md5"], strays
+# One listing page, one scan page, one read per lock object.
+assert doc["requests"] <= 3, doc["requests"]
+PY
+echo "e2e locks: ok: list shows the DynamoDB and the .tflock lock with their IDs and roots, the stray digest apart ($(py "$work/list.json" <<'PY'
+import sys, json; print(json.load(open(sys.argv[2]))["requests"], end="")
+PY
+) requests)"
+
+"$tfboot" locks --older-than 1h --format json > old.json
+py "$work/old.json" <<'PY' || fail "--older-than 1h: $(cat "$work/old.json")"
+import sys, json
+doc = json.load(open(sys.argv[2]))
+assert [l["root"] for l in doc["locks"]] == ["envs/dev"], doc["locks"]
+PY
+
+set +e
+"$tfboot" locks unlock envs/dev --id 99999999-9999-4999-8999-999999999999 --yes > wrong.txt
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "unlock with a wrong ID exited $rc: $(cat wrong.txt)"
+grep -q "kept the dynamodb lock" wrong.txt || fail "unlock with a wrong ID: $(cat wrong.txt)"
+"$tfboot" locks unlock envs/dev --id 11111111-1111-4111-8111-111111111111 --yes > right.txt \
+  || fail "unlock with the right ID: $(cat right.txt)"
+py <<'PY' || fail "after unlocking dev"
+import sys, boto3
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="eu-west-1")
+get = lambda k: ddb.get_item(TableName="acme-tfstate-lock", Key={"LockID": {"S": k}}, ConsistentRead=True).get("Item")
+assert get("acme-tfstate/envs/dev/terraform.tfstate") is None
+for k in ["envs/dev/terraform.tfstate-md5", "envs/prod/terraform.tfstate-md5", "gone/terraform.tfstate-md5"]:
+    assert get("acme-tfstate/" + k) is not None, k
+PY
+echo "e2e locks: ok: a wrong ID removes nothing; the right one removes exactly the dev lock; every digest item survives"
+
+# prod's lock re-acquired by another run between list and unlock: a new ID, so the old one
+# removes nothing.
+py <<'PY'
+import sys, json, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="eu-west-1")
+s3.put_object(Bucket="acme-tfstate", Key="envs/prod/terraform.tfstate.tflock",
+              Body=json.dumps({"ID": "33333333-3333-4333-8333-333333333333", "Operation": "OperationTypePlan",
+                               "Who": "dev@laptop", "Version": "1.11.4", "Created": "2026-12-03T10:00:00Z"}).encode())
+PY
+set +e
+"$tfboot" locks unlock envs/prod --id 22222222-2222-4222-8222-222222222222 --yes > race.txt
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "33333333-3333-4333-8333-333333333333" race.txt || fail "race: exit $rc: $(cat race.txt)"
+"$tfboot" locks unlock s3://acme-tfstate/envs/prod/terraform.tfstate --id 33333333-3333-4333-8333-333333333333 --yes >/dev/null \
+  || fail "unlock of the new prod lock"
+"$tfboot" locks --format json > empty.json
+py "$work/empty.json" <<'PY' || fail "locks left: $(cat "$work/empty.json")"
+import sys, json
+assert json.load(open(sys.argv[2]))["locks"] == []
+PY
+echo "e2e locks: ok: a lock re-acquired with another ID survives an unlock of the old one"
+
+# A lock held by real Terraform: both locks (lock = "both"), its apply killed.
+cd "$work/envs/dev"
+cat > emulator.s3.tfbackend <<EOT
+endpoints      = { s3 = "$endpoint", dynamodb = "$endpoint", sts = "$endpoint" }
+use_path_style = true
+EOT
+cat > slow.tf <<'EOT'
+resource "terraform_data" "slow" {
+  provisioner "local-exec" {
+    command = "sleep 300"
+  }
+}
+EOT
+"$tf" init -input=false -no-color -backend-config=emulator.s3.tfbackend > "$work/init.log" 2>&1 \
+  || { cat "$work/init.log"; fail "terraform init"; }
+setsid "$tf" apply -input=false -no-color -auto-approve > "$work/holder.log" 2>&1 &
+holder=$!
+for _ in $(seq 1 300); do
+  grep -q "Provisioning with\|Still creating" "$work/holder.log" && break
+  sleep 0.2
+done
+grep -q "Provisioning with\|Still creating" "$work/holder.log" || { cat "$work/holder.log"; fail "the apply never started its resource"; }
+kill -9 -- "-$holder"; wait "$holder" 2>/dev/null || true; holder=""
+set +e
+out="$("$tf" plan -input=false -no-color -lock-timeout=1s 2>&1)"
+set -e
+id="$(sed -n 's/^ *ID: *\([0-9a-f-][0-9a-f-]*\) *$/\1/p' <<<"$out" | head -n 1)"
+[ -n "$id" ] || { echo "$out"; fail "terraform printed no lock ID"; }
+cd "$work"
+"$tfboot" locks --format json > held.json
+py "$work/held.json" "$id" <<'PY' || fail "the killed apply's lock: $(cat "$work/held.json")"
+import sys, json
+doc, want = json.load(open(sys.argv[2])), sys.argv[3]
+kinds = sorted(l["lock"] for l in doc["locks"] if l["root"] == "envs/dev" and l["id"] == want)
+assert kinds == ["dynamodb", "lockfile"], doc["locks"]
+assert all(l["operation"] == "OperationTypeApply" for l in doc["locks"]), doc["locks"]
+PY
+cd "$work/envs/dev"
+"$tf" force-unlock -force "$id" >/dev/null || fail "terraform force-unlock $id"
+rm slow.tf
+cd "$work"
+"$tfboot" locks --format json > after.json
+py "$work/after.json" <<'PY' || fail "after force-unlock: $(cat "$work/after.json")"
+import sys, json
+assert json.load(open(sys.argv[2]))["locks"] == []
+PY
+echo "e2e locks: ok: the killed apply's two locks show the ID Terraform printed ($id), and terraform force-unlock takes it"
+echo "e2e locks: passed"
