@@ -24,7 +24,8 @@ if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
   [ -f "$rc" ] && export TF_CLI_CONFIG_FILE="$rc"
 fi
 
-venv="$repo/target/e2e"
+# A virtual environment of its own: the other e2e scripts run at the same time and set up theirs.
+venv="$repo/target/e2e-locks/venv"
 if ! "$venv/bin/python" -c 'import moto, boto3, flask' 2>/dev/null; then
   echo "e2e locks: installing moto into $venv"
   python3 -m venv "$venv"
@@ -205,7 +206,8 @@ EOT
   || { cat "$work/init.log"; fail "terraform init"; }
 setsid "$tf" apply -input=false -no-color -auto-approve > "$work/holder.log" 2>&1 &
 holder=$!
-for _ in $(seq 1 300); do
+# Generous: under load (the other e2e scripts run beside this one) init and plan take a while.
+for _ in $(seq 1 900); do
   grep -q "Provisioning with\|Still creating" "$work/holder.log" && break
   sleep 0.2
 done
