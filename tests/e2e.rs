@@ -4,12 +4,21 @@
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
+/// One e2e script at a time: each runs an emulator and real Terraform, and side by side on a
+/// small machine they slow the emulators down enough that a request a timed-out client gave up
+/// on is still served after the script moved on (a lock that nobody holds any more).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Run one e2e script: 0 passed (its output shown), 77 skipped (says why), anything else fails.
 fn run_e2e(script: &str, what: &str) {
     if std::env::var("TFBOOT_E2E").as_deref() == Ok("0") {
         eprintln!("SKIPPED {what}: TFBOOT_E2E=0");
         return;
     }
+    // A script that failed in another test must not stop the others: ignore the poison.
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let script = format!("{}/tests/e2e/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new("bash")
         .arg(script)
