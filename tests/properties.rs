@@ -77,26 +77,9 @@ proptest! {
             // Keys that collide or break a rule are rejected up front: nothing to generate.
             return Ok(());
         };
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let templates = tfboot::templates::Templates::builtin().unwrap();
-        let first = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
-        first.plan.execute().unwrap();
-        let second = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
-        prop_assert!(second.plan.files.iter().all(|f| f.action == tfboot::write::Action::Unchanged));
-        prop_assert!(second.stale.is_empty());
-
-        // As after `terraform init`: the bootstrap module has its dependency lock.
-        std::fs::write(root.join("bootstrap/.terraform.lock.hcl"), LOCK_FILE).unwrap();
-        let result = tfboot::check::check_paths(&[root.to_path_buf()]).unwrap();
-        // The override's local backend is by design (suppressed with a reason); nothing else but
-        // advice (`info`: the DynamoDB lock that Terraform 1.11 deprecates, for lock = dynamodb).
-        let findings: Vec<_> = result
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity != tfboot::check::Severity::Info)
-            .collect();
-        prop_assert!(findings.is_empty(), "{:#?}", findings);
+        // As after `terraform init`: the bootstrap module has its dependency lock. Beyond the
+        // override's local backend (suppressed with a reason) only advice (`info`) may remain.
+        generate_twice_then_check(&project, LOCK_FILE)?;
     }
 }
 
@@ -137,22 +120,7 @@ proptest! {
         let Ok(project) = gcs_input(&envs, layout).build() else {
             return Ok(());
         };
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let templates = tfboot::templates::Templates::builtin().unwrap();
-        let first = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
-        first.plan.execute().unwrap();
-        let second = tfboot::generate::plan_all(root, &project, "x", false, &templates).unwrap();
-        prop_assert!(second.plan.files.iter().all(|f| f.action == tfboot::write::Action::Unchanged));
-        prop_assert!(second.stale.is_empty());
-        std::fs::write(root.join("bootstrap/.terraform.lock.hcl"), GOOGLE_LOCK_FILE).unwrap();
-        let result = tfboot::check::check_paths(&[root.to_path_buf()]).unwrap();
-        let findings: Vec<_> = result
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity != tfboot::check::Severity::Info)
-            .collect();
-        prop_assert!(findings.is_empty(), "{:#?}", findings);
+        generate_twice_then_check(&project, GOOGLE_LOCK_FILE)?;
     }
 }
 
