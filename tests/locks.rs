@@ -15,10 +15,13 @@ fn locks_names_the_backends_it_reads() {
     );
     sb.run(&["locks"])
         .code(2)
-        .stderr_has("state.backend = \"cloud\": `tfboot locks` reads s3 stores in this version");
+        .stderr_has("no state tfboot can read in tfboot.toml")
+        .stderr_has(
+            "state.backend = \"cloud\": tfboot reads the locks of s3 stores in this version",
+        );
     sb.run(&["locks", "unlock", "envs/dev", "--id", "x"])
         .code(2)
-        .stderr_has("reads s3 stores");
+        .stderr_has("reads the locks of s3 stores");
     sb.write(
         "tfboot.toml",
         "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\n",
@@ -29,8 +32,160 @@ fn locks_names_the_backends_it_reads() {
         .stderr_has("pass --yes");
     sb.run(&["locks", "unlock", "elsewhere", "--id", "x", "--yes"])
         .code(2)
-        .stderr_has("elsewhere: neither a root directory nor a state key of the config");
+        .stderr_has("elsewhere: neither a root directory nor a state key of tfboot.toml");
     sb.run(&["locks", "--older-than", "soon"])
         .code(2)
         .stderr_has("examples: 30m, 2h, 1d");
+}
+
+#[test]
+fn unlock_needs_an_id_or_an_age_and_all_needs_an_age() {
+    let sb = Sandbox::new();
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\n",
+    );
+    sb.run(&["locks", "unlock", "envs/dev", "--yes"])
+        .code(2)
+        .stderr_has("--id")
+        .stderr_has("--older-than");
+    sb.run(&["locks", "unlock", "--all", "--yes"])
+        .code(2)
+        .stderr_has("--older-than");
+    sb.run(&["locks", "unlock", "envs/dev", "--all", "--older-than", "1h"])
+        .code(2)
+        .stderr_has("cannot be used with");
+    sb.run(&[
+        "locks",
+        "unlock",
+        "--all",
+        "--id",
+        "x",
+        "--older-than",
+        "1h",
+    ])
+    .code(2)
+    .stderr_has("cannot be used with");
+    // Addresses are resolved before anything is contacted.
+    sb.run(&["locks", "show", "envs/nope"])
+        .code(2)
+        .stderr_has("envs/nope: neither a root directory nor a state key");
+    sb.run(&["locks", "show", "s3://other-bucket/k"])
+        .code(2)
+        .stderr_has(
+            "the bucket other-bucket is not a store of tfboot.toml (stores: s3://acme-tfstate)",
+        );
+    sb.run(&["locks", "show", "s3://acme-tfstate"])
+        .code(2)
+        .stderr_has("name the state key too");
+}
+
+#[test]
+fn paths_without_a_readable_backend_say_why() {
+    let sb = Sandbox::new();
+    sb.write(
+        "live/partial/backend.tf",
+        "terraform {\n  backend \"s3\" {}\n}\n",
+    );
+    sb.write(
+        "live/gcs/backend.tf",
+        "terraform {\n  backend \"gcs\" {\n    bucket = \"b\"\n  }\n}\n",
+    );
+    sb.write(
+        "live/none/main.tf",
+        "resource \"terraform_data\" \"x\" {}\n",
+    );
+    sb.run(&["locks", "list", "live"])
+        .code(2)
+        .stderr_has("no state tfboot can read in backend blocks under live")
+        .stderr_has("skipped live/partial/backend.tf: bucket is not set (it may come from -backend-config at terraform init")
+        .stderr_has("skipped live/gcs/backend.tf: backend \"gcs\": tfboot reads the locks of s3 stores");
+    sb.run(&["locks", "list", "missing"])
+        .code(2)
+        .stderr_has("missing: no such file or directory");
+    // No tfboot.toml and no PATH: the backend blocks under the working directory.
+    sb.run(&["locks"])
+        .code(2)
+        .stderr_has("no state tfboot can read in backend blocks under .");
+}
+
+/// The states PATHs name, as the library resolves them: grouped by store, each block's own
+/// endpoints and role, partial configurations merged, workspaces' prefix kept.
+#[test]
+fn states_from_paths_are_grouped_by_store() {
+    use tfboot::live::targets::{collect, Target};
+    let sb = Sandbox::new();
+    sb.write(
+        "live/app/backend.tf",
+        r#"terraform {
+  backend "s3" {
+    bucket               = "acme-tfstate"
+    key                  = "app.tfstate"
+    region               = "eu-west-1"
+    dynamodb_table       = "locks"
+    workspace_key_prefix = "ws"
+    endpoints            = { s3 = "https://s3.example", dynamodb = "https://ddb.example" }
+    assume_role = {
+      role_arn    = "arn:aws:iam::123456789012:role/terraform"
+      external_id = "x-1"
+    }
+  }
+}
+"#,
+    );
+    sb.write(
+        "live/db/backend.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket = \"acme-tfstate\"\n    region = \"eu-west-1\"\n    use_lockfile = true\n    endpoints = { s3 = \"https://s3.example\" }\n  }\n}\n",
+    );
+    sb.write("live/db/prod.s3.tfbackend", "key = \"db/prod.tfstate\"\n");
+    sb.write("live/db/dev.s3.tfbackend", "key = \"db/dev.tfstate\"\n");
+    sb.write(
+        "live/other/backend.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket = \"other\"\n    key = \"k\"\n    region = \"us-east-1\"\n  }\n}\n",
+    );
+    let never = |_: &std::path::Path,
+                 _: &mut tfboot::live::targets::Targets|
+     -> tfboot::error::Result<()> {
+        panic!("no tfboot.toml is read when PATHs are given")
+    };
+    let t = collect(None, &[sb.path().join("live")], &never).unwrap();
+    assert!(t.skipped.is_empty(), "{:?}", t.skipped);
+    assert_eq!(t.groups.len(), 2, "{:?}", t.groups);
+    let g = &t.groups[0];
+    let Target::S3(s3) = &g.target;
+    assert_eq!(s3.bucket, "acme-tfstate");
+    assert_eq!(s3.endpoint_s3.as_deref(), Some("https://s3.example"));
+    assert_eq!(s3.endpoint_dynamodb.as_deref(), Some("https://ddb.example"));
+    assert_eq!(
+        s3.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/terraform")
+    );
+    assert_eq!(s3.external_id.as_deref(), Some("x-1"));
+    let mut keys: Vec<(&str, &str, Option<&str>, bool)> = g
+        .states
+        .iter()
+        .map(|s| {
+            (
+                s.key.as_str(),
+                s.workspace_key_prefix.as_str(),
+                s.backend_config.as_deref(),
+                s.lockfile,
+            )
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            ("app.tfstate", "ws", None, false),
+            ("db/dev.tfstate", "env:", Some("dev.s3.tfbackend"), true),
+            ("db/prod.tfstate", "env:", Some("prod.s3.tfbackend"), true),
+        ]
+    );
+    assert_eq!(g.tables(), vec!["locks".to_string()]);
+    let Target::S3(other) = &t.groups[1].target;
+    assert_eq!(
+        (other.bucket.as_str(), other.region.as_str()),
+        ("other", "us-east-1")
+    );
 }

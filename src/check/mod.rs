@@ -184,6 +184,70 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<CheckResult> {
 
 /// [`check_paths`] with rule selection, severities, excluded paths and the engine.
 pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckResult> {
+    let (modules, skipped) = load_modules(paths, opts)?;
+    crate::progress::phase("checking modules", Some(modules.len()));
+    let mut diags: Vec<Diagnostic> = modules
+        .par_iter()
+        .flat_map(|m| {
+            let d = rules::check_module(m);
+            crate::progress::inc();
+            d
+        })
+        .collect();
+    diags.extend(rules::check_tree(&modules));
+    let mut diags = apply_options(diags, opts);
+    let by_file: BTreeMap<&str, &SourceFile> = modules
+        .iter()
+        .flat_map(|m| m.all_files())
+        .map(|f| (f.display.as_str(), f))
+        .collect();
+    diags.retain(|d| {
+        by_file
+            .get(d.file.as_str())
+            .is_none_or(|f| !f.suppresses(d))
+    });
+    diags.extend(
+        modules
+            .iter()
+            .flat_map(|m| m.all_files())
+            .flat_map(SourceFile::unexplained_ignores),
+    );
+    diags.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.column, a.rule).cmp(&(
+            b.file.as_str(),
+            b.line,
+            b.column,
+            b.rule,
+        ))
+    });
+    diags.dedup();
+    let files_checked = by_file.len();
+    let sources = diags
+        .iter()
+        .filter_map(|d| {
+            by_file
+                .get(d.file.as_str())
+                .map(|f| (d.file.clone(), f.text.clone()))
+        })
+        .collect();
+    drop(by_file);
+    // Freeing tens of thousands of syntax trees takes a noticeable share of a large run; a CLI
+    // need not wait for it.
+    let _ = std::thread::Builder::new()
+        .name("tfboot-free".into())
+        .spawn(move || drop(modules));
+    Ok(CheckResult {
+        diagnostics: diags,
+        skipped,
+        sources,
+        files_checked,
+    })
+}
+
+/// Every module under `paths` (directories are walked; a file stands for its directory), parsed,
+/// with the partial configurations that belong to its backend; and the paths the walk could not
+/// read. What `check` checks and `locks` reads its state addresses from.
+pub fn load_modules(paths: &[PathBuf], opts: &CheckOptions) -> Result<(Vec<Module>, Vec<String>)> {
     let exclude = globset(&opts.exclude)?;
     let partial_globs = globset(&opts.partial_config)?;
     // GlobSet::is_match builds a candidate path even for an empty set: skip it entirely then.
@@ -324,63 +388,7 @@ pub fn check_paths_with(paths: &[PathBuf], opts: &CheckOptions) -> Result<CheckR
             module
         })
         .collect();
-    crate::progress::phase("checking modules", Some(modules.len()));
-    let mut diags: Vec<Diagnostic> = modules
-        .par_iter()
-        .flat_map(|m| {
-            let d = rules::check_module(m);
-            crate::progress::inc();
-            d
-        })
-        .collect();
-    diags.extend(rules::check_tree(&modules));
-    let mut diags = apply_options(diags, opts);
-    let by_file: BTreeMap<&str, &SourceFile> = modules
-        .iter()
-        .flat_map(|m| m.all_files())
-        .map(|f| (f.display.as_str(), f))
-        .collect();
-    diags.retain(|d| {
-        by_file
-            .get(d.file.as_str())
-            .is_none_or(|f| !f.suppresses(d))
-    });
-    diags.extend(
-        modules
-            .iter()
-            .flat_map(|m| m.all_files())
-            .flat_map(SourceFile::unexplained_ignores),
-    );
-    diags.sort_by(|a, b| {
-        (a.file.as_str(), a.line, a.column, a.rule).cmp(&(
-            b.file.as_str(),
-            b.line,
-            b.column,
-            b.rule,
-        ))
-    });
-    diags.dedup();
-    let files_checked = by_file.len();
-    let sources = diags
-        .iter()
-        .filter_map(|d| {
-            by_file
-                .get(d.file.as_str())
-                .map(|f| (d.file.clone(), f.text.clone()))
-        })
-        .collect();
-    drop(by_file);
-    // Freeing tens of thousands of syntax trees takes a noticeable share of a large run; a CLI
-    // need not wait for it.
-    let _ = std::thread::Builder::new()
-        .name("tfboot-free".into())
-        .spawn(move || drop(modules));
-    Ok(CheckResult {
-        diagnostics: diags,
-        skipped,
-        sources,
-        files_checked,
-    })
+    Ok((modules, skipped))
 }
 
 /// `s3` for `backend "s3"`, `cloud` for a `cloud` block.

@@ -3,6 +3,7 @@
 //! `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL_DYNAMODB` (read by the SDK itself), and a private CA
 //! from `AWS_CA_BUNDLE`.
 
+use super::targets::S3Target;
 use crate::error::{Error, Result};
 
 /// The two clients the S3 backend's state and locks need.
@@ -27,10 +28,15 @@ fn custom_endpoint() -> bool {
         .any(|v| std::env::var(v).is_ok_and(|s| !s.is_empty()))
 }
 
-/// Build the clients for `region`.
-pub async fn clients(region: &str) -> Result<Clients> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()));
+/// Build the clients for a store as its backend block describes it: region, `profile`,
+/// `endpoints`, `assume_role` (over the default chain), path-style addressing.
+pub async fn clients(target: &S3Target) -> Result<Clients> {
+    let region = aws_config::Region::new(target.region.clone());
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region.clone());
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
     if let Some(bundle) = std::env::var_os("AWS_CA_BUNDLE").filter(|v| !v.is_empty()) {
         use aws_smithy_http_client::tls::{
             self, rustls_provider::CryptoMode, TlsContext, TrustStore,
@@ -51,13 +57,36 @@ pub async fn clients(region: &str) -> Result<Clients> {
             .build_https();
         loader = loader.http_client(http);
     }
-    let conf = loader.load().await;
-    let s3 = aws_sdk_s3::config::Builder::from(&conf)
-        .force_path_style(custom_endpoint())
-        .build();
+    let mut conf = loader.load().await;
+    if let Some(role) = &target.role_arn {
+        let mut sts = conf.clone().into_builder();
+        if let Some(e) = &target.endpoint_sts {
+            sts = sts.endpoint_url(e);
+        }
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .region(region)
+            .session_name(target.session_name.clone().unwrap_or("tfboot".into()));
+        if let Some(x) = &target.external_id {
+            provider = provider.external_id(x);
+        }
+        let provider = provider.configure(&sts.build()).build().await;
+        conf = conf
+            .into_builder()
+            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(provider))
+            .build();
+    }
+    let mut s3 = aws_sdk_s3::config::Builder::from(&conf)
+        .force_path_style(custom_endpoint() || target.path_style);
+    if let Some(e) = &target.endpoint_s3 {
+        s3 = s3.endpoint_url(e);
+    }
+    let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&conf);
+    if let Some(e) = &target.endpoint_dynamodb {
+        dynamodb = dynamodb.endpoint_url(e);
+    }
     Ok(Clients {
-        s3: aws_sdk_s3::Client::from_conf(s3),
-        dynamodb: aws_sdk_dynamodb::Client::new(&conf),
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
+        dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
     })
 }
 

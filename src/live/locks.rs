@@ -5,13 +5,13 @@
 //! never a lock: they are reported apart and never deleted. Unlock is conditional, so it can
 //! only remove the lock it was told about.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::aws::{describe, Clients};
-use crate::backend::s3::{LockMode, Store};
+use super::targets::{Group, KnownState, S3Target};
 use crate::error::{Error, Result};
 
 /// Terraform's lock information, as it writes it into `Info` and into `.tflock` objects.
@@ -30,14 +30,6 @@ pub struct LockInfo {
     pub created: String,
     #[serde(rename = "Path")]
     pub path: String,
-}
-
-/// A state tfboot knows: its key and the root module it belongs to.
-#[derive(Debug, Clone)]
-pub struct KnownState {
-    pub what: String,
-    pub dir: String,
-    pub key: String,
 }
 
 /// One held lock.
@@ -60,8 +52,17 @@ pub struct HeldLock {
     pub root: Option<String>,
     /// `env "dev"`, `root live/app`, …
     pub what: Option<String>,
+    /// The workspace whose state this is, when not the default one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// The partial configuration `terraform init` in the root needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_config: Option<String>,
     /// Whether the state object exists (a first apply holds the lock before it writes one).
     pub state_exists: bool,
+    /// The lock table of a `dynamodb` lock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
 }
 
 /// A record in the lock table or the bucket that looks like lock machinery but holds no lock.
@@ -71,6 +72,8 @@ pub struct Stray {
     pub kind: &'static str,
     /// The item's `LockID`.
     pub item: String,
+    /// The lock table it sits in.
+    pub table: String,
     pub detail: String,
 }
 
@@ -113,18 +116,33 @@ fn parse_with_offset(s: &str) -> Option<std::time::SystemTime> {
     }
 }
 
+/// The known state a key belongs to: the state itself, or another workspace's state of that
+/// root (`<workspace_key_prefix>/<workspace>/<key>`).
+fn known_of<'a>(key: &str, group: &'a Group) -> Option<(&'a KnownState, Option<String>)> {
+    if let Some(k) = group.states.iter().find(|s| s.key == key) {
+        return Some((k, None));
+    }
+    group.states.iter().find_map(|s| {
+        let rest = key
+            .strip_prefix(&s.workspace_key_prefix)?
+            .strip_prefix('/')?;
+        let (ws, k) = rest.split_once('/')?;
+        (k == s.key && !ws.is_empty()).then(|| (s, Some(ws.to_string())))
+    })
+}
+
 fn lock_of(
-    store: &Store,
+    bucket: &str,
     key: &str,
     kind: &'static str,
     info: LockInfo,
-    known: &BTreeMap<&str, &KnownState>,
-    objects: &BTreeSet<String>,
+    group: &Group,
+    state_exists: bool,
     now: std::time::SystemTime,
 ) -> HeldLock {
-    let k = known.get(key);
+    let k = known_of(key, group);
     HeldLock {
-        state: state_url(&store.bucket, key),
+        state: state_url(bucket, key),
         backend: "s3",
         lock: kind,
         age_seconds: age_of(&info.created, now),
@@ -133,36 +151,60 @@ fn lock_of(
         who: info.who,
         version: info.version,
         created: info.created,
-        root: k.map(|k| k.dir.clone()),
-        what: k.map(|k| k.what.clone()),
-        state_exists: objects.contains(key),
+        root: k.as_ref().map(|(k, _)| k.dir.clone()),
+        what: k.as_ref().map(|(k, _)| k.what.clone()),
+        backend_config: k.as_ref().and_then(|(k, _)| k.backend_config.clone()),
+        workspace: k.and_then(|(_, ws)| ws),
+        state_exists,
+        table: None,
+    }
+}
+
+/// Read one object's body; `None` when it is gone (released between listing and reading).
+async fn read_object(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<(Vec<u8>, Option<String>)>> {
+    match clients.s3.get_object().bucket(bucket).key(key).send().await {
+        Ok(got) => {
+            let etag = got.e_tag().map(str::to_string);
+            let body = got.body.collect().await.map(|b| b.into_bytes().to_vec());
+            Ok(Some((body.unwrap_or_default(), etag)))
+        }
+        Err(e) => {
+            let why = describe(&e);
+            if why.starts_with("NoSuchKey") || why.starts_with("NotFound") {
+                Ok(None)
+            } else {
+                Err(Error::Usage(format!(
+                    "cannot read s3://{bucket}/{key}: {why}"
+                )))
+            }
+        }
     }
 }
 
 /// Every held lock of the store, and the strays.
-pub async fn list(clients: &Clients, store: &Store, known: &[KnownState]) -> Result<Report> {
+pub async fn list(clients: &Clients, target: &S3Target, group: &Group) -> Result<Report> {
     let mut report = Report::default();
-    let by_key: BTreeMap<&str, &KnownState> = known.iter().map(|k| (k.key.as_str(), k)).collect();
     let now = std::time::SystemTime::now();
+    let bucket = &target.bucket;
 
     // Every object of the bucket: the states (to tell a lock on a state that does not exist yet)
-    // and the `.tflock` objects.
+    // and the `.tflock` objects, whatever lock the roots are configured with (a lock object is a
+    // lock Terraform will honour).
     let mut objects: BTreeSet<String> = BTreeSet::new();
     let mut pages = clients
         .s3
         .list_objects_v2()
-        .bucket(&store.bucket)
+        .bucket(bucket)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
         report.requests += 1;
-        let page = page.map_err(|e| {
-            Error::Usage(format!(
-                "cannot list s3://{}: {}",
-                store.bucket,
-                describe(&e)
-            ))
-        })?;
+        let page =
+            page.map_err(|e| Error::Usage(format!("cannot list s3://{bucket}: {}", describe(&e))))?;
         for o in page.contents() {
             if let Some(k) = o.key() {
                 objects.insert(k.to_string());
@@ -170,41 +212,30 @@ pub async fn list(clients: &Clients, store: &Store, known: &[KnownState]) -> Res
         }
     }
 
-    if matches!(store.lock.mode, LockMode::S3 | LockMode::Both) {
-        for lockfile in objects.iter().filter(|k| k.ends_with(".tflock")) {
-            let key = lockfile.trim_end_matches(".tflock");
-            report.requests += 1;
-            let got = clients
-                .s3
-                .get_object()
-                .bucket(&store.bucket)
-                .key(lockfile)
-                .send()
-                .await;
-            // Released between the listing and the read: no lock any more.
-            let Ok(got) = got else { continue };
-            let body = got
-                .body
-                .collect()
-                .await
-                .map(|b| b.into_bytes())
-                .unwrap_or_default();
-            let info: LockInfo = serde_json::from_slice(&body).unwrap_or_default();
-            report.locks.push(lock_of(
-                store, key, "lockfile", info, &by_key, &objects, now,
-            ));
-        }
+    for lockfile in objects.iter().filter(|k| k.ends_with(".tflock")) {
+        let key = lockfile.trim_end_matches(".tflock");
+        report.requests += 1;
+        let Some((body, _)) = read_object(clients, bucket, lockfile).await? else {
+            continue;
+        };
+        let info: LockInfo = serde_json::from_slice(&body).unwrap_or_default();
+        report.locks.push(lock_of(
+            bucket,
+            key,
+            "lockfile",
+            info,
+            group,
+            objects.contains(key),
+            now,
+        ));
     }
 
-    if let (Some(table), true) = (
-        &store.lock.table,
-        matches!(store.lock.mode, LockMode::Dynamodb | LockMode::Both),
-    ) {
-        let prefix = format!("{}/", store.bucket);
+    let prefix = format!("{bucket}/");
+    for table in group.tables() {
         let mut pages = clients
             .dynamodb
             .scan()
-            .table_name(table)
+            .table_name(&table)
             .consistent_read(true)
             .into_paginator()
             .send();
@@ -226,17 +257,26 @@ pub async fn list(clients: &Clients, store: &Store, known: &[KnownState]) -> Res
                 };
                 if let Some(AttributeValue::S(info)) = item.get("Info") {
                     let info: LockInfo = serde_json::from_str(info).unwrap_or_default();
-                    report.locks.push(lock_of(
-                        store, path, "dynamodb", info, &by_key, &objects, now,
-                    ));
+                    let mut lock = lock_of(
+                        bucket,
+                        path,
+                        "dynamodb",
+                        info,
+                        group,
+                        objects.contains(path),
+                        now,
+                    );
+                    lock.table = Some(table.clone());
+                    report.locks.push(lock);
                 } else if let Some(state) = path.strip_suffix("-md5") {
                     if item.contains_key("Digest") && !objects.contains(state) {
                         report.strays.push(Stray {
                             kind: "digest-without-state",
                             item: lock_id.clone(),
+                            table: table.clone(),
                             detail: format!(
                                 "Terraform's checksum of {}, which does not exist: not a lock; harmless, but a new state at that key must match it or Terraform reports a checksum mismatch",
-                                state_url(&store.bucket, state)
+                                state_url(bucket, state)
                             ),
                         });
                     }
@@ -250,6 +290,107 @@ pub async fn list(clients: &Clients, store: &Store, known: &[KnownState]) -> Res
     Ok(report)
 }
 
+/// One state in detail: the state object, every lock on it, and its digest items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub state: String,
+    pub state_exists: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_modified: Option<String>,
+    pub locks: Vec<HeldLock>,
+    /// `(table, digest)`: Terraform's checksum of the state in each lock table (never a lock).
+    pub digests: Vec<(String, String)>,
+}
+
+/// Read one state's object, lock object and lock items (`key` in `group`'s store).
+pub async fn show(clients: &Clients, target: &S3Target, group: &Group, key: &str) -> Result<Shown> {
+    let bucket = &target.bucket;
+    let now = std::time::SystemTime::now();
+    let head = clients
+        .s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await;
+    let (state_exists, state_size, state_modified) = match head {
+        Ok(h) => (
+            true,
+            h.content_length(),
+            h.last_modified().map(|t| t.to_string()),
+        ),
+        Err(e) => {
+            let why = describe(&e);
+            if !(why.starts_with("NotFound") || why.starts_with("NoSuchKey")) {
+                return Err(Error::Usage(format!(
+                    "cannot read s3://{bucket}/{key}: {why}"
+                )));
+            }
+            (false, None, None)
+        }
+    };
+    let mut out = Shown {
+        state: state_url(bucket, key),
+        state_exists,
+        state_size,
+        state_modified,
+        locks: Vec::new(),
+        digests: Vec::new(),
+    };
+    if let Some((body, _)) = read_object(clients, bucket, &format!("{key}.tflock")).await? {
+        let info: LockInfo = serde_json::from_slice(&body).unwrap_or_default();
+        out.locks.push(lock_of(
+            bucket,
+            key,
+            "lockfile",
+            info,
+            group,
+            state_exists,
+            now,
+        ));
+    }
+    let mut tables = group.tables();
+    if let Some(k) = known_of(key, group).and_then(|(k, _)| k.table.clone()) {
+        if !tables.contains(&k) {
+            tables.push(k);
+        }
+    }
+    for table in tables {
+        for (id, digest) in [
+            (format!("{bucket}/{key}"), false),
+            (format!("{bucket}/{key}-md5"), true),
+        ] {
+            let got = clients
+                .dynamodb
+                .get_item()
+                .table_name(&table)
+                .key("LockID", AttributeValue::S(id.clone()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::Usage(format!("cannot read {id} in {table}: {}", describe(&e)))
+                })?;
+            let Some(item) = got.item() else { continue };
+            match (digest, item.get("Info"), item.get("Digest")) {
+                (false, Some(AttributeValue::S(info)), _) => {
+                    let info: LockInfo = serde_json::from_str(info).unwrap_or_default();
+                    let mut lock = lock_of(bucket, key, "dynamodb", info, group, state_exists, now);
+                    lock.table = Some(table.clone());
+                    out.locks.push(lock);
+                }
+                (true, _, Some(AttributeValue::S(d))) => {
+                    out.digests.push((table.clone(), d.clone()))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What `unlock` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unlocked {
@@ -260,18 +401,29 @@ pub struct Unlocked {
 }
 
 /// Remove the lock on `key` whose ID is `id`, only if it still holds that ID: the DynamoDB item
-/// is deleted on the condition that `Info` is exactly what was read, the `.tflock` object on the
-/// condition that its ETag is (`If-Match`). The digest item is never touched.
-pub async fn unlock(clients: &Clients, store: &Store, key: &str, id: &str) -> Result<Unlocked> {
+/// (in each lock table of the store) is deleted on the condition that `Info` is exactly what was
+/// read, the `.tflock` object on the condition that its ETag is (`If-Match`). The digest item is
+/// never touched.
+pub async fn unlock(
+    clients: &Clients,
+    target: &S3Target,
+    group: &Group,
+    key: &str,
+    id: &str,
+) -> Result<Unlocked> {
+    let bucket = &target.bucket;
     let mut out = Unlocked {
         removed: Vec::new(),
         kept: Vec::new(),
     };
-    if let (Some(table), true) = (
-        &store.lock.table,
-        matches!(store.lock.mode, LockMode::Dynamodb | LockMode::Both),
-    ) {
-        let lock_id = format!("{}/{key}", store.bucket);
+    let mut tables = group.tables();
+    if let Some(k) = known_of(key, group).and_then(|(k, _)| k.table.clone()) {
+        if !tables.contains(&k) {
+            tables.push(k);
+        }
+    }
+    for table in &tables {
+        let lock_id = format!("{bucket}/{key}");
         let got = clients
             .dynamodb
             .get_item()
@@ -316,49 +468,28 @@ pub async fn unlock(clients: &Clients, store: &Store, key: &str, id: &str) -> Re
             }
         }
     }
-    if matches!(store.lock.mode, LockMode::S3 | LockMode::Both) {
-        let lockfile = format!("{key}.tflock");
-        if let Ok(got) = clients
-            .s3
-            .get_object()
-            .bucket(&store.bucket)
-            .key(&lockfile)
-            .send()
-            .await
-        {
-            let etag = got.e_tag().map(str::to_string);
-            let body = got
-                .body
-                .collect()
-                .await
-                .map(|b| b.into_bytes())
-                .unwrap_or_default();
-            let parsed: LockInfo = serde_json::from_slice(&body).unwrap_or_default();
-            if parsed.id == id {
-                let mut req = clients
-                    .s3
-                    .delete_object()
-                    .bucket(&store.bucket)
-                    .key(&lockfile);
-                if let Some(etag) = etag {
-                    req = req.if_match(etag);
-                }
-                match req.send().await {
-                    Ok(_) => out.removed.push("lockfile"),
-                    Err(e) if is_conditional_failure(&describe(&e)) => out
-                        .kept
-                        .push(("lockfile", "(changed while unlocking)".into())),
-                    Err(e) => {
-                        return Err(Error::Usage(format!(
-                            "cannot delete s3://{}/{lockfile}: {}",
-                            store.bucket,
-                            describe(&e)
-                        )))
-                    }
-                }
-            } else {
-                out.kept.push(("lockfile", parsed.id));
+    let lockfile = format!("{key}.tflock");
+    if let Some((body, etag)) = read_object(clients, bucket, &lockfile).await? {
+        let parsed: LockInfo = serde_json::from_slice(&body).unwrap_or_default();
+        if parsed.id == id {
+            let mut req = clients.s3.delete_object().bucket(bucket).key(&lockfile);
+            if let Some(etag) = etag {
+                req = req.if_match(etag);
             }
+            match req.send().await {
+                Ok(_) => out.removed.push("lockfile"),
+                Err(e) if is_conditional_failure(&describe(&e)) => out
+                    .kept
+                    .push(("lockfile", "(changed while unlocking)".into())),
+                Err(e) => {
+                    return Err(Error::Usage(format!(
+                        "cannot delete s3://{bucket}/{lockfile}: {}",
+                        describe(&e)
+                    )))
+                }
+            }
+        } else {
+            out.kept.push(("lockfile", parsed.id));
         }
     }
     Ok(out)

@@ -189,6 +189,123 @@ assert json.load(open(sys.argv[2]))["locks"] == []
 PY
 echo "e2e locks: ok: a lock re-acquired with another ID survives an unlock of the old one"
 
+# locks show: one state in detail, the digest apart from the lock.
+py <<'PY'
+import sys, json, boto3, datetime
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="eu-west-1")
+created = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+ddb.put_item(TableName="acme-tfstate-lock", Item={"LockID": {"S": "acme-tfstate/envs/dev/terraform.tfstate"},
+             "Info": {"S": json.dumps({"ID": "44444444-4444-4444-8444-444444444444", "Operation": "OperationTypePlan",
+                                       "Who": "ci@runner-9", "Version": "1.11.4", "Created": created})}})
+PY
+"$tfboot" locks show envs/dev --format json > show.json || fail "locks show envs/dev: $(cat show.json)"
+py "$work/show.json" <<'PY' || fail "locks show output: $(cat "$work/show.json")"
+import sys, json
+doc = json.load(open(sys.argv[2]))
+assert doc["state"] == "s3://acme-tfstate/envs/dev/terraform.tfstate" and doc["state_exists"], doc
+assert [(l["lock"], l["id"], l["table"]) for l in doc["locks"]] == [("dynamodb", "44444444-4444-4444-8444-444444444444", "acme-tfstate-lock")], doc
+assert [t for t, _ in doc["digests"]] == ["acme-tfstate-lock"], doc
+PY
+set +e
+"$tfboot" locks show envs/prod > show-prod.txt
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "not locked" show-prod.txt || fail "locks show of an unlocked state: exit $rc: $(cat show-prod.txt)"
+echo "e2e locks: ok: locks show gives the lock and the digest of one state apart"
+
+# unlock by age: --older-than picks only the old lock; --all across the store.
+py <<'PY'
+import sys, json, boto3, datetime
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="eu-west-1")
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+s3.put_object(Bucket="acme-tfstate", Key="envs/prod/terraform.tfstate.tflock",
+              Body=json.dumps({"ID": "55555555-5555-4555-8555-555555555555", "Operation": "OperationTypeApply",
+                               "Who": "dev@laptop", "Version": "1.11.4", "Created": now}).encode())
+PY
+set +e
+"$tfboot" locks unlock envs/prod --older-than 1h --yes > young.txt
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "no lock older than 1h" young.txt || fail "unlock --older-than of a young lock: exit $rc: $(cat young.txt)"
+"$tfboot" locks unlock --all --older-than 1h --yes > all.txt || fail "unlock --all --older-than 1h: $(cat all.txt)"
+grep -q "unlocked s3://acme-tfstate/envs/dev/terraform.tfstate: removed the dynamodb lock with ID 44444444" all.txt \
+  || fail "unlock --all: $(cat all.txt)"
+"$tfboot" locks --format json > aged.json
+py "$work/aged.json" <<'PY' || fail "after unlock --all: $(cat "$work/aged.json")"
+import sys, json
+doc = json.load(open(sys.argv[2]))
+assert [l["id"] for l in doc["locks"]] == ["55555555-5555-4555-8555-555555555555"], doc["locks"]
+PY
+"$tfboot" locks unlock envs/prod --id 55555555-5555-4555-8555-555555555555 --yes >/dev/null || fail "unlock prod"
+echo "e2e locks: ok: unlock --older-than leaves a young lock alone; --all removes only the old ones"
+
+# States from PATHs: hand-written roots (no tfboot.toml), each block's own endpoints (no
+# AWS_ENDPOINT_URL), a .tfbackend per env, a workspace's state, and what cannot be read.
+mkdir -p "$work/hand/app" "$work/hand/multi" "$work/hand/partial" "$work/hand/dynamic"
+cat > "$work/hand/app/backend.tf" <<EOT
+terraform {
+  backend "s3" {
+    bucket         = "acme-tfstate"
+    key            = "hand/app.tfstate"
+    region         = "eu-west-1"
+    dynamodb_table = "acme-tfstate-lock"
+    endpoints      = { s3 = "$endpoint", dynamodb = "$endpoint" }
+    use_path_style = true
+  }
+}
+EOT
+cat > "$work/hand/multi/backend.tf" <<EOT
+terraform {
+  backend "s3" {
+    bucket         = "acme-tfstate"
+    region         = "eu-west-1"
+    use_lockfile   = true
+    endpoints      = { s3 = "$endpoint" }
+    use_path_style = true
+  }
+}
+EOT
+echo 'key = "hand/multi/stage.tfstate"' > "$work/hand/multi/stage.s3.tfbackend"
+echo 'key = "hand/multi/live.tfstate"' > "$work/hand/multi/live.s3.tfbackend"
+printf 'terraform {\n  backend "s3" {}\n}\n' > "$work/hand/partial/backend.tf"
+printf 'terraform {\n  backend "s3" {\n    bucket = "acme-tfstate"\n    key    = "${var.name}.tfstate"\n    region = "eu-west-1"\n  }\n}\n' > "$work/hand/dynamic/backend.tf"
+py <<'PY'
+import sys, json, boto3
+ep = sys.argv[1]
+info = lambda i: json.dumps({"ID": i, "Operation": "OperationTypeApply", "Who": "ci@runner-1", "Version": "1.11.4", "Created": "2026-12-03T09:00:00Z"})
+ddb = boto3.client("dynamodb", endpoint_url=ep, region_name="eu-west-1")
+ddb.put_item(TableName="acme-tfstate-lock", Item={"LockID": {"S": "acme-tfstate/env:/staging/hand/app.tfstate"}, "Info": {"S": info("66666666-6666-4666-8666-666666666666")}})
+s3 = boto3.client("s3", endpoint_url=ep, region_name="eu-west-1")
+s3.put_object(Bucket="acme-tfstate", Key="hand/multi/live.tfstate", Body=b"{}")
+s3.put_object(Bucket="acme-tfstate", Key="hand/multi/live.tfstate.tflock", Body=info("77777777-7777-4777-8777-777777777777").encode())
+PY
+(unset AWS_ENDPOINT_URL; "$tfboot" locks list hand --format json > hand.json) || fail "locks list hand: $(cat hand.json)"
+py "$work/hand.json" <<'PY' || fail "locks from PATHs: $(cat "$work/hand.json")"
+import sys, json
+doc = json.load(open(sys.argv[2]))
+locks = {l["id"]: l for l in doc["locks"]}
+ws = locks["66666666-6666-4666-8666-666666666666"]
+assert ws["root"] == "hand/app" and ws["workspace"] == "staging" and ws["lock"] == "dynamodb", ws
+live = locks["77777777-7777-4777-8777-777777777777"]
+assert live["root"] == "hand/multi" and live["backend_config"] == "live.s3.tfbackend" and live["lock"] == "lockfile", live
+assert len(locks) == 2, locks
+skipped = {s["file"]: s["reason"] for s in doc["skipped"]}
+assert "bucket is not set" in skipped["hand/partial/backend.tf"], skipped
+assert "key is not a literal string" in skipped["hand/dynamic/backend.tf"], skipped
+assert [s["states"] for s in doc["stores"]] == [3], doc["stores"]
+PY
+(unset AWS_ENDPOINT_URL; "$tfboot" locks list hand) > hand.txt 2> hand.err || fail "locks list hand (text): $(cat hand.txt hand.err)"
+grep -q "terraform workspace select staging && terraform force-unlock 66666666" hand.txt || fail "workspace hint: $(cat hand.txt)"
+grep -q "terraform init -reconfigure -backend-config=live.s3.tfbackend && terraform force-unlock 77777777" hand.txt || fail "tfbackend hint: $(cat hand.txt)"
+grep -q "skipped hand/partial/backend.tf" hand.err || fail "skipped note: $(cat hand.err)"
+(unset AWS_ENDPOINT_URL; "$tfboot" locks unlock hand/multi --id 77777777-7777-4777-8777-777777777777 --yes --path hand > multi.txt 2>&1) && fail "an ambiguous root was accepted: $(cat multi.txt)"
+grep -q "names 2 states" multi.txt || fail "ambiguous root: $(cat multi.txt)"
+(unset AWS_ENDPOINT_URL; "$tfboot" locks unlock s3://acme-tfstate/hand/multi/live.tfstate --id 77777777-7777-4777-8777-777777777777 --yes --path hand >/dev/null) \
+  || fail "unlock a PATH state"
+(unset AWS_ENDPOINT_URL; "$tfboot" locks unlock "s3://acme-tfstate/env:/staging/hand/app.tfstate" --id 66666666-6666-4666-8666-666666666666 --yes --path hand >/dev/null) \
+  || fail "unlock a workspace state"
+echo "e2e locks: ok: states from PATHs with their own endpoints, .tfbackend files and workspaces; partial and dynamic backends skipped with the reason"
+
 # A lock held by real Terraform: both locks (lock = "both"), its apply killed.
 cd "$work/envs/dev"
 cat > emulator.s3.tfbackend <<EOT

@@ -143,7 +143,7 @@ fn workspace_address(cfg: &BackendConfig) -> Option<String> {
 }
 
 /// A value someone is meant to replace before use.
-pub(crate) fn is_placeholder(v: &str) -> bool {
+pub fn is_placeholder(v: &str) -> bool {
     let upper = v.to_ascii_uppercase();
     [
         "UPDATE_ME",

@@ -1,0 +1,407 @@
+//! Which states to read, grouped by the store that holds them: the states a tfboot.toml
+//! describes (bootstrap module, envs, discovered roots) and the backends found under paths
+//! (each block merged with its partial-configuration files, as `check` reads them). A backend
+//! whose address tfboot cannot tell (a value computed at init, a partial configuration given only
+//! on the command line) is reported as skipped with the reason.
+
+use std::path::{Path, PathBuf};
+
+use hcl::edit::expr::Expression;
+use serde::Serialize;
+
+use crate::check::model::{object_key_name, BackendConfig};
+use crate::error::{Error, Result};
+
+/// How to reach an S3 store: what Terraform's S3 backend would use for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct S3Target {
+    pub bucket: String,
+    pub region: String,
+    /// `endpoints.s3` (or the deprecated `endpoint`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_s3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_dynamodb: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_sts: Option<String>,
+    pub path_style: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// `assume_role.role_arn` (or the deprecated `role_arn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+}
+
+/// A store: where its states sit and how their locks are kept.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    S3(S3Target),
+}
+
+impl Target {
+    /// `s3://bucket`.
+    pub fn url(&self) -> String {
+        match self {
+            Target::S3(t) => format!("s3://{}", t.bucket),
+        }
+    }
+
+    /// One store: the same bucket at the same S3 endpoint (roots may differ in how they reach
+    /// the lock table or which role they assume).
+    pub fn same_store(&self, other: &Target) -> bool {
+        match (self, other) {
+            (Target::S3(a), Target::S3(b)) => {
+                a.bucket == b.bucket && a.endpoint_s3 == b.endpoint_s3
+            }
+        }
+    }
+
+    /// Take what this store's first root left unset from another root of it (a DynamoDB
+    /// endpoint, a role, a profile).
+    fn complete_from(&mut self, other: &Target) {
+        match (self, other) {
+            (Target::S3(a), Target::S3(b)) => {
+                for (mine, theirs) in [
+                    (&mut a.endpoint_dynamodb, &b.endpoint_dynamodb),
+                    (&mut a.endpoint_sts, &b.endpoint_sts),
+                    (&mut a.profile, &b.profile),
+                    (&mut a.role_arn, &b.role_arn),
+                    (&mut a.external_id, &b.external_id),
+                    (&mut a.session_name, &b.session_name),
+                ] {
+                    if mine.is_none() {
+                        mine.clone_from(theirs);
+                    }
+                }
+                a.path_style |= b.path_style;
+            }
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Target::S3(_) => "s3",
+        }
+    }
+}
+
+/// A state tfboot knows: its key, the root module it belongs to, and how it is locked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownState {
+    /// `env "dev"`, `root live/app`, `root live/app with prod.s3.tfbackend`, `bootstrap module`.
+    pub what: String,
+    /// The root module's directory, where `terraform force-unlock` runs.
+    pub dir: String,
+    pub key: String,
+    /// The DynamoDB lock table this root names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// `use_lockfile = true`.
+    pub lockfile: bool,
+    /// Where other workspaces' states sit (`<prefix>/<workspace>/<key>`); Terraform's default `env:`.
+    pub workspace_key_prefix: String,
+    /// `kms_key_id` of the backend, for `doctor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// The partial configuration `terraform init` needs (`-backend-config=<file>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_config: Option<String>,
+}
+
+/// One store and the states tfboot knows in it.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub target: Target,
+    pub states: Vec<KnownState>,
+}
+
+impl Group {
+    /// Every lock table the states of this store name.
+    pub fn tables(&self) -> Vec<String> {
+        let mut t: Vec<String> = self.states.iter().filter_map(|s| s.table.clone()).collect();
+        t.sort();
+        t.dedup();
+        t
+    }
+}
+
+/// A backend whose state tfboot does not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The file of the backend block (and the partial configuration merged with it).
+    pub file: String,
+    pub reason: String,
+}
+
+/// Every store and state, and what was skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    pub groups: Vec<Group>,
+    pub skipped: Vec<Skipped>,
+    /// Where the states came from, for messages (`tfboot.toml`, `backend blocks under live/`).
+    pub sources: Vec<String>,
+}
+
+impl Targets {
+    fn add(&mut self, target: Target, state: KnownState) {
+        match self
+            .groups
+            .iter_mut()
+            .find(|g| g.target.same_store(&target))
+        {
+            Some(g) => {
+                g.target.complete_from(&target);
+                // The same state from tfboot.toml and from a path: keep the first (the config's
+                // names its env).
+                if !g
+                    .states
+                    .iter()
+                    .any(|s| s.key == state.key && s.dir == state.dir)
+                    && !g
+                        .states
+                        .iter()
+                        .any(|s| s.key == state.key && s.what.starts_with("env "))
+                {
+                    g.states.push(state);
+                }
+            }
+            None => self.groups.push(Group {
+                target,
+                states: vec![state],
+            }),
+        }
+    }
+
+    /// Every known state with its store.
+    pub fn states(&self) -> impl Iterator<Item = (&Group, &KnownState)> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.states.iter().map(move |s| (g, s)))
+    }
+}
+
+/// The states of the project a tfboot.toml describes: its store and the `(what, dir, key)` of
+/// every state its generation writes a backend for.
+pub fn add_project(
+    out: &mut Targets,
+    path: &Path,
+    project: &crate::model::Project,
+    states: Vec<(String, String, String)>,
+) {
+    use crate::backend::Store;
+    out.sources.push(path.display().to_string());
+    match &project.store {
+        Store::S3(store) => {
+            use crate::backend::s3::LockMode;
+            let target = Target::S3(S3Target {
+                bucket: store.bucket.clone(),
+                region: store.region.clone(),
+                ..S3Target::default()
+            });
+            let table = match store.lock.mode {
+                LockMode::Dynamodb | LockMode::Both => store.lock.table.clone(),
+                LockMode::S3 => None,
+            };
+            let kms = store.encryption.backend_kms_key_id().map(str::to_string);
+            for (what, dir, key) in states {
+                out.add(
+                    target.clone(),
+                    KnownState {
+                        what,
+                        dir,
+                        key,
+                        table: table.clone(),
+                        lockfile: matches!(store.lock.mode, LockMode::S3 | LockMode::Both),
+                        workspace_key_prefix: "env:".into(),
+                        kms_key_id: kms.clone(),
+                        backend_config: None,
+                    },
+                );
+            }
+        }
+        other => out.skipped.push(Skipped {
+            file: path.display().to_string(),
+            reason: format!(
+                "state.backend = {:?}: tfboot reads the locks of s3 stores in this version; use `terraform force-unlock` in the root",
+                other.kind().name()
+            ),
+        }),
+    }
+}
+
+/// The backends of every root module under `paths`.
+pub fn from_paths(paths: &[PathBuf], out: &mut Targets) -> Result<()> {
+    let opts = crate::check::CheckOptions::default();
+    let (modules, unreadable) = crate::check::load_modules(paths, &opts)?;
+    out.sources.push(format!(
+        "backend blocks under {}",
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for u in unreadable {
+        out.skipped.push(Skipped {
+            file: u,
+            reason: "cannot be read".into(),
+        });
+    }
+    for m in &modules {
+        for cfg in crate::check::rules::configs(m) {
+            match resolve(&cfg) {
+                Ok(Some((target, state))) => out.add(target, state),
+                Ok(None) => {}
+                Err(reason) => out.skipped.push(Skipped {
+                    file: match cfg.tfbackend {
+                        Some(tb) => format!("{} with {}", cfg.block_file.display, tb.display),
+                        None => cfg.block_file.display.clone(),
+                    },
+                    reason,
+                }),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A literal string setting; `Err` naming it when it is there but not a literal.
+fn literal(cfg: &BackendConfig, name: &str) -> std::result::Result<Option<String>, String> {
+    match cfg.get(name) {
+        None => Ok(None),
+        Some(s) => match s.str() {
+            Some(v) if crate::check::rules::state_key_collision::is_placeholder(v) => Err(format!(
+                "{name} = {v:?} is a placeholder, no address yet"
+            )),
+            Some(v) => Ok(Some(v.to_string())),
+            None => Err(format!(
+                "{name} is not a literal string (a value Terraform computes is not allowed in a backend block; tfboot cannot read it)"
+            )),
+        },
+    }
+}
+
+/// A literal string field of an object attribute (`endpoints = { s3 = "…" }`).
+fn object_field(cfg: &BackendConfig, attr: &str, field: &str) -> Option<String> {
+    let s = cfg.get(attr)?;
+    let Expression::Object(o) = s.value else {
+        return None;
+    };
+    o.iter().find_map(|(k, v)| {
+        (object_key_name(k) == field)
+            .then(|| match v.expr() {
+                Expression::String(u) => Some(u.value().to_string()),
+                _ => None,
+            })
+            .flatten()
+    })
+}
+
+/// The store and state a backend configuration names; `Ok(None)` for backends that hold no
+/// state tfboot reads (local); `Err(reason)` when the address cannot be told.
+fn resolve(cfg: &BackendConfig) -> std::result::Result<Option<(Target, KnownState)>, String> {
+    match cfg.kind.as_str() {
+        "s3" => {}
+        "local" => return Ok(None),
+        "" => return Err("a backend block without a type label".into()),
+        other => {
+            return Err(format!(
+                "backend {other:?}: tfboot reads the locks of s3 stores in this version; use `terraform force-unlock` in the root"
+            ))
+        }
+    }
+    let at_init = if cfg.completed_at_init() {
+        " (it may come from -backend-config at terraform init, which tfboot cannot see; a *.s3.tfbackend file beside the block is read)"
+    } else {
+        ""
+    };
+    let bucket = literal(cfg, "bucket")?.ok_or(format!("bucket is not set{at_init}"))?;
+    let key = literal(cfg, "key")?.ok_or(format!("key is not set{at_init}"))?;
+    let region = match literal(cfg, "region")? {
+        Some(r) => r,
+        None => ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .ok_or(format!(
+                "region is not set and neither AWS_REGION nor AWS_DEFAULT_REGION is{at_init}"
+            ))?,
+    };
+    let table = literal(cfg, "dynamodb_table")?;
+    let lockfile = cfg.is_true("use_lockfile");
+    let endpoint_s3 = object_field(cfg, "endpoints", "s3").or(literal(cfg, "endpoint")?);
+    let endpoint_dynamodb =
+        object_field(cfg, "endpoints", "dynamodb").or(literal(cfg, "dynamodb_endpoint")?);
+    let endpoint_sts = object_field(cfg, "endpoints", "sts").or(literal(cfg, "sts_endpoint")?);
+    let role_arn = object_field(cfg, "assume_role", "role_arn").or(literal(cfg, "role_arn")?);
+    let external_id =
+        object_field(cfg, "assume_role", "external_id").or(literal(cfg, "external_id")?);
+    let session_name =
+        object_field(cfg, "assume_role", "session_name").or(literal(cfg, "session_name")?);
+    let target = Target::S3(S3Target {
+        bucket,
+        region,
+        path_style: cfg.is_true("use_path_style") || cfg.is_true("force_path_style"),
+        endpoint_s3,
+        endpoint_dynamodb,
+        endpoint_sts,
+        profile: literal(cfg, "profile")?,
+        role_arn,
+        external_id,
+        session_name,
+    });
+    let dir = cfg
+        .block_file
+        .display
+        .rsplit_once('/')
+        .map_or(".".to_string(), |(d, _)| d.to_string());
+    let file_name = |f: &str| f.rsplit('/').next().unwrap_or(f).to_string();
+    let state = KnownState {
+        what: match cfg.tfbackend {
+            Some(tb) => format!("root {dir} with {}", file_name(&tb.display)),
+            None => format!("root {dir}"),
+        },
+        backend_config: cfg.tfbackend.map(|tb| file_name(&tb.display)),
+        dir,
+        key,
+        table,
+        lockfile,
+        workspace_key_prefix: literal(cfg, "workspace_key_prefix")?.unwrap_or("env:".into()),
+        kms_key_id: literal(cfg, "kms_key_id")?,
+    };
+    Ok(Some((target, state)))
+}
+
+/// The states to read: `--config` when given; PATHs when given; neither: the tfboot.toml found
+/// from the working directory, else the backend blocks under `.`.
+/// `load_project` reads a tfboot.toml into `out` (the CLI's loader, with its templates).
+pub fn collect(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    load_project: &dyn Fn(&Path, &mut Targets) -> Result<()>,
+) -> Result<Targets> {
+    let mut out = Targets::default();
+    if let Some(c) = config {
+        load_project(&crate::config::locate(Some(c))?, &mut out)?;
+    } else if paths.is_empty() {
+        match crate::config::locate(None) {
+            Ok(found) => load_project(&found, &mut out)?,
+            Err(_) => from_paths(&[PathBuf::from(".")], &mut out)?,
+        }
+    }
+    if !paths.is_empty() {
+        for p in paths {
+            if !p.exists() {
+                return Err(Error::Usage(format!(
+                    "{}: no such file or directory",
+                    p.display()
+                )));
+            }
+        }
+        from_paths(paths, &mut out)?;
+    }
+    Ok(out)
+}
