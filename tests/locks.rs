@@ -189,3 +189,23 @@ fn states_from_paths_are_grouped_by_store() {
         ("other", "us-east-1")
     );
 }
+
+#[test]
+fn explain_knows_doctor_findings_and_the_locks_commands() {
+    let sb = Sandbox::new();
+    sb.run(&["explain"])
+        .ok()
+        .stdout_has("Findings of `tfboot doctor` (the live store):")
+        .stdout_has("lock-table-key-schema");
+    sb.run(&["explain", "store-versioning"])
+        .ok()
+        .stdout_has("store-versioning (warning)")
+        .stdout_has("Fix:");
+    sb.run(&["explain", "locking"])
+        .ok()
+        .stdout_has("tfboot locks unlock envs/prod --id <ID>")
+        .stdout_has("tfboot doctor");
+    sb.run(&["doctor", "nowhere"])
+        .code(2)
+        .stderr_has("nowhere: no such file or directory");
+}

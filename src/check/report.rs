@@ -116,7 +116,12 @@ fn sarif_level(s: Severity) -> &'static str {
 }
 
 pub fn sarif(diags: &[Diagnostic]) -> String {
-    let rules: Vec<_> = rules::ALL
+    sarif_for(diags, rules::ALL)
+}
+
+/// SARIF for findings of the rules `all` (check's, or doctor's).
+pub fn sarif_for(diags: &[Diagnostic], all: &[rules::Rule]) -> String {
+    let rules: Vec<_> = all
         .iter()
         .map(|r| {
             json!({
@@ -138,7 +143,7 @@ pub fn sarif(diags: &[Diagnostic]) -> String {
             }
             json!({
                 "ruleId": d.rule,
-                "ruleIndex": rules::ALL.iter().position(|r| r.id == d.rule).unwrap_or(0),
+                "ruleIndex": all.iter().position(|r| r.id == d.rule).unwrap_or(0),
                 "level": sarif_level(d.severity),
                 "message": { "text": message },
                 "locations": [{

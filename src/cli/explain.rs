@@ -8,7 +8,7 @@ fn rules_and_topics() -> clap::builder::PossibleValuesParser {
         TOPICS
             .iter()
             .map(|(t, _)| *t)
-            .chain(crate::check::rules::ALL.iter().map(|r| r.id)),
+            .chain(all_rules().map(|r| r.id)),
     )
 }
 
@@ -20,6 +20,21 @@ pub struct ExplainArgs {
     /// A rule id (e.g. no-state-locking) or a topic: locking, bootstrap, migrate-lock.
     #[arg(value_parser = rules_and_topics(), hide_possible_values = true)]
     pub rule: Option<String>,
+}
+
+/// Check's rules and, with the live store, doctor's.
+fn all_rules() -> impl Iterator<Item = &'static crate::check::rules::Rule> {
+    let doctor: &'static [crate::check::rules::Rule] = {
+        #[cfg(feature = "live")]
+        {
+            crate::live::doctor::ALL
+        }
+        #[cfg(not(feature = "live"))]
+        {
+            &[]
+        }
+    };
+    crate::check::rules::ALL.iter().chain(doctor)
 }
 
 /// `tfboot explain <topic>`: the questions people search for, beside the rules.
@@ -37,7 +52,7 @@ pub(super) fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
     use crate::check::rules;
     let text = match &a.rule {
         None => {
-            let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let width = all_rules().map(|r| r.id.len()).max().unwrap_or(0);
             let mut s = String::from("Topics:\n");
             for (t, text) in TOPICS {
                 let title = text
@@ -58,9 +73,29 @@ pub(super) fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
                     r.summary
                 ));
             }
+            let doctor: Vec<_> = all_rules().skip(rules::ALL.len()).collect();
+            if !doctor.is_empty() {
+                s.push_str(
+                    "
+Findings of `tfboot doctor` (the live store):
+",
+                );
+                for r in doctor {
+                    s.push_str(&format!(
+                        "  {:<width$}  {:<7}  {}
+",
+                        r.id,
+                        r.severity.as_str(),
+                        r.summary
+                    ));
+                }
+            }
             s
         }
-        Some(id) => match (rules::find(id), TOPICS.iter().find(|(t, _)| t == id)) {
+        Some(id) => match (
+            all_rules().find(|r| r.id == id),
+            TOPICS.iter().find(|(t, _)| t == id),
+        ) {
             (Some(r), _) => format!("{} ({})\n\n{}\n", r.id, r.severity.as_str(), r.doc()),
             (None, Some((_, text))) => text.to_string(),
             (None, None) => {
@@ -71,11 +106,7 @@ pub(super) fn cmd_explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
                         .map(|(t, _)| *t)
                         .collect::<Vec<_>>()
                         .join(", "),
-                    rules::ALL
-                        .iter()
-                        .map(|r| r.id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    all_rules().map(|r| r.id).collect::<Vec<_>>().join(", ")
                 )))
             }
         },

@@ -110,7 +110,7 @@ fn load_project(path: &Path, out: &mut Targets) -> Result<()> {
 }
 
 /// The stores and states to read; exit 2 when there is none.
-fn collect(config: Option<&Path>, paths: &[PathBuf]) -> Result<Targets> {
+pub(super) fn collect(config: Option<&Path>, paths: &[PathBuf]) -> Result<Targets> {
     let t = targets::collect(config, paths, &load_project)?;
     if t.groups.is_empty() {
         let mut msg = format!(

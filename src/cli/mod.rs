@@ -4,6 +4,8 @@
 mod bootstrap;
 mod check;
 mod completions;
+#[cfg(feature = "live")]
+mod doctor;
 mod explain;
 mod generate;
 mod init;
@@ -78,6 +80,9 @@ pub enum Command {
     /// The state locks held in the store, and a conditional unlock (s3 stores in this version).
     #[cfg(feature = "live")]
     Locks(locks::LocksArgs),
+    /// Check the live store: versioning, encryption, public access, the lock table's key.
+    #[cfg(feature = "live")]
+    Doctor(doctor::DoctorArgs),
     /// Print the JSON Schema of tfboot.toml (example: `tfboot schema > tfboot.schema.json`).
     Schema,
     /// Print a shell completion script.
@@ -119,6 +124,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Templates(a) => templates::cmd_templates(&a, ui, &mut out),
         #[cfg(feature = "live")]
         Command::Locks(a) => locks::cmd_locks(&a, ui, &mut out),
+        #[cfg(feature = "live")]
+        Command::Doctor(a) => doctor::cmd_doctor(&a, ui, &mut out),
         Command::Schema => out
             .write_all(crate::config::json_schema().as_bytes())
             .map(|()| 0)

@@ -6,10 +6,12 @@
 use super::targets::S3Target;
 use crate::error::{Error, Result};
 
-/// The two clients the S3 backend's state and locks need.
+/// The clients the S3 backend's state and locks need, and KMS for `doctor`.
 pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// For `doctor`: which key an alias or key id names.
+    pub kms: aws_sdk_kms::Client,
 }
 
 /// A runtime for the SDK's futures: one thread, blocking calls from the CLI.
@@ -85,9 +87,28 @@ pub async fn clients(target: &S3Target) -> Result<Clients> {
         dynamodb = dynamodb.endpoint_url(e);
     }
     Ok(Clients {
+        kms: aws_sdk_kms::Client::new(&conf),
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
     })
+}
+
+/// What `describe` reads of a raw HTTP response.
+pub trait RawResponse {
+    fn status(&self) -> u16;
+    fn body_text(&self) -> String;
+}
+
+impl RawResponse for aws_sdk_s3::config::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+    fn body_text(&self) -> String {
+        String::from_utf8_lossy(self.body().bytes().unwrap_or_default())
+            .chars()
+            .take(300)
+            .collect()
+    }
 }
 
 /// An SDK error as one line: the service's code and message when it answered, else the
@@ -95,17 +116,24 @@ pub async fn clients(target: &S3Target) -> Result<Clients> {
 pub fn describe<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + RawResponse,
 {
     use aws_sdk_s3::error::SdkError;
     match e {
         SdkError::ServiceError(s) => {
             let err = s.err();
-            format!(
-                "{}: {}",
-                err.code().unwrap_or("error"),
-                err.message().unwrap_or("no message")
-            )
+            match (err.code(), err.message()) {
+                (None, None) => format!(
+                    "HTTP {} with no error code: {}",
+                    RawResponse::status(s.raw()),
+                    s.raw().body_text()
+                ),
+                (code, message) => format!(
+                    "{}: {}",
+                    code.unwrap_or("error"),
+                    message.unwrap_or("no message")
+                ),
+            }
         }
         other => {
             // The innermost cause says what went wrong (dispatch failure → TLS / connect error).

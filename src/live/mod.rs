@@ -2,5 +2,6 @@
 //! (held state locks, the store's settings). Built with the `live` feature (on by default).
 
 pub mod aws;
+pub mod doctor;
 pub mod locks;
 pub mod targets;

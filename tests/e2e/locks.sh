@@ -24,39 +24,9 @@ if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
   [ -f "$rc" ] && export TF_CLI_CONFIG_FILE="$rc"
 fi
 
-# A virtual environment of its own: the other e2e scripts run at the same time and set up theirs.
-venv="$repo/target/e2e-locks/venv"
-if ! "$venv/bin/python" -c 'import moto, boto3, flask' 2>/dev/null; then
-  echo "e2e locks: installing moto into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'moto[server]==5.2.5' 'boto3>=1.35'
-fi
-# The emulator's own certificate is self-signed with CA:TRUE, which rustls (and so the AWS SDK for
-# Rust) refuses as a server certificate. Give it a leaf signed by a throw-away CA instead, in a
-# home of its own: the chain file is both what the server presents and the CA bundle clients get.
-emu_home="$repo/target/e2e-locks"
-tls="$emu_home/emulator-tls"
-mkdir -p "$emu_home" "$tls"
-ln -sfn "$venv/bin" "$emu_home/bin"
-if [ ! -s "$tls/cert.pem" ] || ! grep -q "tfboot-e2e-ca" "$tls/ca.subject" 2>/dev/null; then
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.pem" -days 3650 \
-    -subj "/CN=tfboot-e2e-ca" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -keyout "$tls/key.pem" -out "$tls/leaf.csr" \
-    -subj "/CN=127.0.0.1" 2>/dev/null
-  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tls/leaf.ext"
-  openssl x509 -req -in "$tls/leaf.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
-    -out "$tls/leaf.pem" -days 3650 -extfile "$tls/leaf.ext" 2>/dev/null
-  cat "$tls/leaf.pem" "$tls/ca.pem" > "$tls/cert.pem"
-  echo "CN=tfboot-e2e-ca" > "$tls/ca.subject"
-fi
-port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-started="$(ORACLES_HOME="$emu_home" "$shared/tools/aws-emulator" start "$port")"
-endpoint="$(sed -n 's/.*endpoint=\([^ ]*\).*/\1/p' <<<"$started")"
-pid="$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' <<<"$started")"
-export AWS_CA_BUNDLE="$tls/cert.pem"
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-1 TF_IN_AUTOMATION=1
-export AWS_ENDPOINT_URL="$endpoint"
+command -v python3 >/dev/null || skip "no python3 for the emulator"
+# shellcheck source=tests/e2e/aws-rustls-emulator.sh
+. "$repo/tests/e2e/aws-rustls-emulator.sh"
 work="$(mktemp -d)"
 holder=""
 cleanup() {
