@@ -17,11 +17,11 @@ fn locks_names_the_backends_it_reads() {
         .code(2)
         .stderr_has("no state tfboot can read in tfboot.toml")
         .stderr_has(
-            "state.backend = \"cloud\": tfboot reads the locks of s3 stores in this version",
+            "state.backend = \"cloud\": tfboot reads the locks of s3 and gcs stores in this version",
         );
     sb.run(&["locks", "unlock", "envs/dev", "--id", "x"])
         .code(2)
-        .stderr_has("reads the locks of s3 stores");
+        .stderr_has("reads the locks of s3 and gcs stores");
     sb.write(
         "tfboot.toml",
         "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\n",
@@ -88,8 +88,8 @@ fn paths_without_a_readable_backend_say_why() {
         "terraform {\n  backend \"s3\" {}\n}\n",
     );
     sb.write(
-        "live/gcs/backend.tf",
-        "terraform {\n  backend \"gcs\" {\n    bucket = \"b\"\n  }\n}\n",
+        "live/consul/backend.tf",
+        "terraform {\n  backend \"consul\" {\n    path = \"b\"\n  }\n}\n",
     );
     sb.write(
         "live/none/main.tf",
@@ -99,7 +99,7 @@ fn paths_without_a_readable_backend_say_why() {
         .code(2)
         .stderr_has("no state tfboot can read in backend blocks under live")
         .stderr_has("skipped live/partial/backend.tf: bucket is not set (it may come from -backend-config at terraform init")
-        .stderr_has("skipped live/gcs/backend.tf: backend \"gcs\": tfboot reads the locks of s3 stores");
+        .stderr_has("skipped live/consul/backend.tf: backend \"consul\": tfboot reads the locks of s3 and gcs stores");
     sb.run(&["locks", "list", "missing"])
         .code(2)
         .stderr_has("missing: no such file or directory");
@@ -152,7 +152,9 @@ fn states_from_paths_are_grouped_by_store() {
     assert!(t.skipped.is_empty(), "{:?}", t.skipped);
     assert_eq!(t.groups.len(), 2, "{:?}", t.groups);
     let g = &t.groups[0];
-    let Target::S3(s3) = &g.target;
+    let Target::S3(s3) = &g.target else {
+        panic!("an s3 store: {:?}", g.target)
+    };
     assert_eq!(s3.bucket, "acme-tfstate");
     assert_eq!(s3.endpoint_s3.as_deref(), Some("https://s3.example"));
     assert_eq!(s3.endpoint_dynamodb.as_deref(), Some("https://ddb.example"));
@@ -183,7 +185,9 @@ fn states_from_paths_are_grouped_by_store() {
         ]
     );
     assert_eq!(g.tables(), vec!["locks".to_string()]);
-    let Target::S3(other) = &t.groups[1].target;
+    let Target::S3(other) = &t.groups[1].target else {
+        panic!("an s3 store: {:?}", t.groups[1].target)
+    };
     assert_eq!(
         (other.bucket.as_str(), other.region.as_str()),
         ("other", "us-east-1")
@@ -208,4 +212,26 @@ fn explain_knows_doctor_findings_and_the_locks_commands() {
     sb.run(&["doctor", "nowhere"])
         .code(2)
         .stderr_has("nowhere: no such file or directory");
+}
+
+#[test]
+fn gcs_lock_ids_are_generations() {
+    let sb = Sandbox::new();
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbackend = \"gcs\"\nbucket = \"acme-tfstate\"\nproject = \"acme-platform\"\nlocation = \"EU\"\n\n[[env]]\nname = \"dev\"\n",
+    );
+    sb.run(&[
+        "locks",
+        "unlock",
+        "envs/dev",
+        "--id",
+        "5e6c4c5a-0b1d",
+        "--yes",
+    ])
+    .code(2)
+    .stderr_has("a gcs lock ID is the lock object's generation, a number");
+    sb.run(&["locks", "show", "gs://other/envs/dev"])
+        .code(2)
+        .stderr_has("the bucket other is not a store of tfboot.toml (stores: gs://acme-tfstate)");
 }

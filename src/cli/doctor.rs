@@ -4,7 +4,6 @@
 use super::*;
 use crate::check::report;
 use crate::check::Severity;
-use crate::live::targets::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DoctorFormat {
@@ -35,15 +34,10 @@ pub struct DoctorArgs {
 pub(super) fn cmd_doctor(a: &DoctorArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     use std::io::IsTerminal as _;
     let t = super::locks::collect(a.config.as_deref(), &a.paths)?;
-    let rt = crate::live::aws::runtime()?;
     let mut findings = Vec::new();
     let mut passed: Vec<(String, Vec<String>)> = Vec::new();
     for g in &t.groups {
-        let Target::S3(s3) = &g.target;
-        let checked = rt.block_on(async {
-            let clients = crate::live::aws::clients(s3).await?;
-            crate::live::doctor::check_s3(&clients, s3, g).await
-        })?;
+        let checked = crate::live::doctor(g)?;
         findings.extend(checked.findings);
         passed.push((g.target.url(), checked.passed));
     }

@@ -159,15 +159,9 @@ fn age(secs: Option<u64>) -> String {
 
 /// The report of every store, read one store after the other.
 fn read_all(t: &Targets) -> Result<Vec<(&Group, locks::Report)>> {
-    let rt = crate::live::aws::runtime()?;
     let mut out = Vec::new();
     for g in &t.groups {
-        let Target::S3(s3) = &g.target;
-        let report = rt.block_on(async {
-            let clients = crate::live::aws::clients(s3).await?;
-            locks::list(&clients, s3, g).await
-        })?;
-        out.push((g, report));
+        out.push((g, crate::live::list(g)?));
     }
     Ok(out)
 }
@@ -323,10 +317,23 @@ fn cmd_list(a: &ListArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
 /// Which store and key an address names: `s3://bucket/key`, a root directory, or a key.
 fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
     let address = address.trim_end_matches('/');
-    if let Some(rest) = address.strip_prefix("s3://") {
+    // The default workspace's state object of a gcs prefix.
+    let gcs_state = |prefix: &str| {
+        let p = crate::backend::gcs::check::effective_prefix(prefix);
+        if p.is_empty() {
+            "default.tfstate".to_string()
+        } else {
+            format!("{p}/default.tfstate")
+        }
+    };
+    for scheme in ["s3://", "gs://"] {
+        let Some(rest) = address.strip_prefix(scheme) else {
+            continue;
+        };
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         let Some(g) = t.groups.iter().find(|g| match &g.target {
-            Target::S3(s) => s.bucket == bucket,
+            Target::S3(s) => scheme == "s3://" && s.bucket == bucket,
+            Target::Gcs(s) => scheme == "gs://" && s.bucket == bucket,
         }) else {
             return Err(Error::Usage(format!(
                 "{address}: the bucket {bucket} is not a store of {} (stores: {})",
@@ -338,6 +345,17 @@ fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
                     .join(", ")
             )));
         };
+        if scheme == "gs://" {
+            // A state object (`envs/dev/staging.tfstate`) or a prefix (its default workspace).
+            return Ok((
+                g,
+                if key.ends_with(".tfstate") {
+                    key.to_string()
+                } else {
+                    gcs_state(key)
+                },
+            ));
+        }
         if key.is_empty() {
             return Err(Error::Usage(format!(
                 "{address}: name the state key too (s3://{bucket}/<key>)"
@@ -350,19 +368,24 @@ fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
         .states()
         .filter(|(_, s)| s.dir == trimmed || s.key == address)
         .collect();
+    let key_of = |g: &Group, s: &targets::KnownState| match &g.target {
+        Target::S3(_) => s.key.clone(),
+        Target::Gcs(_) => gcs_state(&s.key),
+    };
     match hits.as_slice() {
-        [(g, s)] => Ok((g, s.key.clone())),
+        [(g, s)] => Ok((g, key_of(g, s))),
         [] => Err(Error::Usage(format!(
-            "{address}: neither a root directory nor a state key of {}; pass s3://<bucket>/<key> for another state",
+            "{address}: neither a root directory nor a state key of {}; pass s3://<bucket>/<key> (or gs://<bucket>/<prefix>) for another state",
             t.sources.join(", ")
         ))),
         many => Err(Error::Usage(format!(
-            "{address} names {} states: {}; pass one as s3://<bucket>/<key>",
+            "{address} names {} states: {}; pass one as {}",
             many.len(),
             many.iter()
-                .map(|(g, s)| format!("{}/{} ({})", g.target.url(), s.key, s.what))
+                .map(|(g, s)| format!("{}/{} ({})", g.target.url(), key_of(g, s), s.what))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            "s3://<bucket>/<key> or gs://<bucket>/<prefix>"
         ))),
     }
 }
@@ -370,12 +393,7 @@ fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
 fn cmd_show(a: &ShowArgs, out: &mut dyn Write) -> Result<i32> {
     let t = collect(a.source.config.as_deref(), &a.source.paths)?;
     let (g, key) = resolve(&t, &a.address)?;
-    let Target::S3(s3) = &g.target;
-    let rt = crate::live::aws::runtime()?;
-    let shown = rt.block_on(async {
-        let clients = crate::live::aws::clients(s3).await?;
-        locks::show(&clients, s3, g, &key).await
-    })?;
+    let shown = crate::live::show(g, &key)?;
     let code = if shown.locks.is_empty() { 1 } else { 0 };
     if a.format == OutputFormat::Json {
         w(
@@ -530,15 +548,10 @@ fn cmd_unlock(a: &UnlockArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
         w(out, "left alone")?;
         return Ok(1);
     }
-    let rt = crate::live::aws::runtime()?;
     let mut removed_any = false;
     let mut lost = false;
     for p in &picks {
-        let Target::S3(s3) = &p.group.target;
-        let done = rt.block_on(async {
-            let clients = crate::live::aws::clients(s3).await?;
-            locks::unlock(&clients, s3, p.group, &p.key, &p.id).await
-        })?;
+        let done = crate::live::unlock(p.group, &p.key, &p.id)?;
         let url = format!("{}/{}", p.group.target.url(), p.key);
         for (kind, other) in &done.kept {
             lost = true;

@@ -63,6 +63,12 @@ pub const STORE_TLS_ONLY: Rule = doctor_rule!(
     "the state bucket's policy does not deny plain HTTP",
     "//! Terraform talks HTTPS, but other clients of the bucket may not: a bucket policy statement that\n//! denies `s3:*` when `aws:SecureTransport` is `false` makes that impossible.\n//!\n//! Fix: add that Deny statement (the bootstrap module's bucket policy has it)."
 );
+pub const STORE_UNIFORM_ACCESS: Rule = doctor_rule!(
+    "store-uniform-access",
+    Warning,
+    "uniform bucket-level access of the gcs state bucket is off",
+    "//! Without uniform bucket-level access, object ACLs can grant someone one state outside the\n//! bucket's IAM policy. The gcs bootstrap module turns it on.\n//!\n//! Fix: `gcloud storage buckets update gs://B --uniform-bucket-level-access`."
+);
 pub const STORE_OWNERSHIP: Rule = doctor_rule!(
     "store-ownership",
     Info,
@@ -114,6 +120,7 @@ pub const ALL: &[Rule] = &[
     STORE_KMS_KEY,
     STORE_PUBLIC_ACCESS,
     STORE_TLS_ONLY,
+    STORE_UNIFORM_ACCESS,
     STORE_OWNERSHIP,
     TABLE_MISSING,
     TABLE_KEY_SCHEMA,
@@ -123,7 +130,7 @@ pub const ALL: &[Rule] = &[
     NOT_CHECKED,
 ];
 
-fn finding(rule: &Rule, at: &str, message: String, help: Option<String>) -> Diagnostic {
+pub(super) fn finding(rule: &Rule, at: &str, message: String, help: Option<String>) -> Diagnostic {
     Diagnostic {
         rule: rule.id,
         severity: rule.severity,

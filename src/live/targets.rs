@@ -36,10 +36,58 @@ pub struct S3Target {
     pub session_name: Option<String>,
 }
 
+/// How to reach a GCS store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GcsTarget {
+    pub bucket: String,
+    /// The JSON API base, ending in `/storage/v1/`: `storage_custom_endpoint`, else
+    /// `http://$STORAGE_EMULATOR_HOST/storage/v1/`, else Google's.
+    pub endpoint: String,
+    /// An emulator (a custom endpoint or STORAGE_EMULATOR_HOST): no credentials needed.
+    pub emulator: bool,
+    /// The backend's `access_token`.
+    pub access_token: Option<String>,
+}
+
+impl GcsTarget {
+    pub fn new(
+        bucket: String,
+        custom_endpoint: Option<String>,
+        access_token: Option<String>,
+    ) -> Self {
+        let emulator_host = std::env::var("STORAGE_EMULATOR_HOST")
+            .ok()
+            .filter(|h| !h.is_empty());
+        let (endpoint, emulator) = match (custom_endpoint, emulator_host) {
+            (Some(e), _) => {
+                let e = if e.ends_with('/') { e } else { format!("{e}/") };
+                (e, true)
+            }
+            (None, Some(h)) => {
+                let h = h.trim_end_matches('/');
+                let base = if h.contains("://") {
+                    h.to_string()
+                } else {
+                    format!("http://{h}")
+                };
+                (format!("{base}/storage/v1/"), true)
+            }
+            (None, None) => ("https://storage.googleapis.com/storage/v1/".into(), false),
+        };
+        GcsTarget {
+            bucket,
+            endpoint,
+            emulator,
+            access_token,
+        }
+    }
+}
+
 /// A store: where its states sit and how their locks are kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Target {
     S3(S3Target),
+    Gcs(GcsTarget),
 }
 
 impl Target {
@@ -47,6 +95,7 @@ impl Target {
     pub fn url(&self) -> String {
         match self {
             Target::S3(t) => format!("s3://{}", t.bucket),
+            Target::Gcs(t) => format!("gs://{}", t.bucket),
         }
     }
 
@@ -57,6 +106,8 @@ impl Target {
             (Target::S3(a), Target::S3(b)) => {
                 a.bucket == b.bucket && a.endpoint_s3 == b.endpoint_s3
             }
+            (Target::Gcs(a), Target::Gcs(b)) => a.bucket == b.bucket && a.endpoint == b.endpoint,
+            _ => false,
         }
     }
 
@@ -79,12 +130,17 @@ impl Target {
                 }
                 a.path_style |= b.path_style;
             }
+            (Target::Gcs(a), Target::Gcs(b)) if a.access_token.is_none() => {
+                a.access_token.clone_from(&b.access_token);
+            }
+            _ => {}
         }
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
             Target::S3(_) => "s3",
+            Target::Gcs(_) => "gcs",
         }
     }
 }
@@ -223,10 +279,33 @@ pub fn add_project(
                 );
             }
         }
+        Store::Gcs(store) => {
+            let target = Target::Gcs(GcsTarget::new(store.bucket.clone(), None, None));
+            let kms = match &store.encryption {
+                crate::backend::gcs::StoreEncryption::ExistingKey { name } => Some(name.clone()),
+                crate::backend::gcs::StoreEncryption::CreatedKey { .. } => None,
+                crate::backend::gcs::StoreEncryption::Google => None,
+            };
+            for (what, dir, key) in states {
+                out.add(
+                    target.clone(),
+                    KnownState {
+                        what,
+                        dir,
+                        key: crate::backend::gcs::check::effective_prefix(&key),
+                        table: None,
+                        lockfile: true,
+                        workspace_key_prefix: String::new(),
+                        kms_key_id: kms.clone(),
+                        backend_config: None,
+                    },
+                );
+            }
+        }
         other => out.skipped.push(Skipped {
             file: path.display().to_string(),
             reason: format!(
-                "state.backend = {:?}: tfboot reads the locks of s3 stores in this version; use `terraform force-unlock` in the root",
+                "state.backend = {:?}: tfboot reads the locks of s3 and gcs stores in this version; use `terraform force-unlock` in the root",
                 other.kind().name()
             ),
         }),
@@ -306,11 +385,12 @@ fn object_field(cfg: &BackendConfig, attr: &str, field: &str) -> Option<String> 
 fn resolve(cfg: &BackendConfig) -> std::result::Result<Option<(Target, KnownState)>, String> {
     match cfg.kind.as_str() {
         "s3" => {}
+        "gcs" => return resolve_gcs(cfg).map(Some),
         "local" => return Ok(None),
         "" => return Err("a backend block without a type label".into()),
         other => {
             return Err(format!(
-                "backend {other:?}: tfboot reads the locks of s3 stores in this version; use `terraform force-unlock` in the root"
+                "backend {other:?}: tfboot reads the locks of s3 and gcs stores in this version; use `terraform force-unlock` in the root"
             ))
         }
     }
@@ -373,6 +453,51 @@ fn resolve(cfg: &BackendConfig) -> std::result::Result<Option<(Target, KnownStat
         kms_key_id: literal(cfg, "kms_key_id")?,
     };
     Ok(Some((target, state)))
+}
+
+/// The root directory of a backend block's file, and the partial configuration's file name.
+fn root_of(cfg: &BackendConfig) -> (String, String, Option<String>) {
+    let dir = cfg
+        .block_file
+        .display
+        .rsplit_once('/')
+        .map_or(".".to_string(), |(d, _)| d.to_string());
+    let file_name = |f: &str| f.rsplit('/').next().unwrap_or(f).to_string();
+    let what = match cfg.tfbackend {
+        Some(tb) => format!("root {dir} with {}", file_name(&tb.display)),
+        None => format!("root {dir}"),
+    };
+    (dir, what, cfg.tfbackend.map(|tb| file_name(&tb.display)))
+}
+
+/// A gcs backend: the bucket, the prefix as Terraform uses it, the emulator settings.
+fn resolve_gcs(cfg: &BackendConfig) -> std::result::Result<(Target, KnownState), String> {
+    let at_init = if cfg.completed_at_init() {
+        " (it may come from -backend-config at terraform init, which tfboot cannot see; a *.gcs.tfbackend file beside the block is read)"
+    } else {
+        ""
+    };
+    let bucket = literal(cfg, "bucket")?.ok_or(format!("bucket is not set{at_init}"))?;
+    let prefix = literal(cfg, "prefix")?.unwrap_or_default();
+    let target = Target::Gcs(GcsTarget::new(
+        bucket,
+        literal(cfg, "storage_custom_endpoint")?,
+        literal(cfg, "access_token")?,
+    ));
+    let (dir, what, backend_config) = root_of(cfg);
+    Ok((
+        target,
+        KnownState {
+            what,
+            dir,
+            key: crate::backend::gcs::check::effective_prefix(&prefix),
+            table: None,
+            lockfile: true,
+            workspace_key_prefix: String::new(),
+            kms_key_id: literal(cfg, "kms_encryption_key")?,
+            backend_config,
+        },
+    ))
 }
 
 /// The states to read: `--config` when given; PATHs when given; neither: the tfboot.toml found

@@ -7,6 +7,10 @@
 #   - a held lock object (<prefix>/default.tflock) makes `terraform plan -lock-timeout=1s` fail;
 #   - the lock ID Terraform prints is the lock object's generation, a wrong one does not unlock,
 #     and the printed one works with `terraform force-unlock`.
+#   - `tfboot locks` (from tfboot.toml and from a root's partial configurations) shows a lock
+#     written by hand and one a killed real apply left, with the generation as ID; unlock refuses
+#     a wrong generation and removes the right one; `terraform force-unlock` takes the ID shown;
+#     `tfboot doctor` passes the bucket, warns about one without versioning, fails on a missing one;
 #   - `bootstrap --backend gcs --apply` moves the module's state into the bucket through real
 #     Terraform in its probe directory (init, state pull, state push against the gcs backend),
 #     replacing the blank state the gcs backend writes when it first reads an empty prefix.
@@ -34,7 +38,8 @@ started="$("$shared/tools/gcs-emulator" start "$port")"
 endpoint="$(sed -n 's/.*endpoint=\([^ ]*\).*/\1/p' <<<"$started")"
 pid="$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' <<<"$started")"
 work="$(mktemp -d)"
-cleanup() { "$shared/tools/gcs-emulator" stop "$pid" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
+holder=""
+cleanup() { [ -n "$holder" ] && kill -9 -- "-$holder" 2>/dev/null; "$shared/tools/gcs-emulator" stop "$pid" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 export TF_IN_AUTOMATION=1
 echo "e2e gcs: emulator at $endpoint, terraform: $("$tf" version | head -n 1)"
@@ -169,6 +174,108 @@ grep -qx "envs/dev/default.tflock" <<<"$(objects)" || { echo "e2e gcs: FAIL: a w
   echo "e2e gcs: FAIL: plan after force-unlock did not come back clean"; exit 1; }
 grep -q "tflock" <<<"$(objects)" && { echo "e2e gcs: FAIL: a lock object is left"; objects; exit 1; }
 echo "e2e gcs: ok: a wrong generation leaves the lock; the printed one unlocks, and plan shows no changes"
+# tfboot locks and doctor on the gcs store, through STORAGE_EMULATOR_HOST (and, for PATHs, the
+# partial configuration's storage_custom_endpoint).
+export STORAGE_EMULATOR_HOST="127.0.0.1:$port"
+jq_py() { "$py" - "$@"; }
+held="$(hold_lock envs/dev/default.tflock)"
+"$tfboot" locks --config "$a/tfboot.toml" --format json > "$work/gcs-locks.json" || { cat "$work/gcs-locks.json"; echo "e2e gcs: FAIL: tfboot locks"; exit 1; }
+jq_py "$work/gcs-locks.json" "$held" <<'PY' || { cat "$work/gcs-locks.json"; echo "e2e gcs: FAIL: tfboot locks output"; exit 1; }
+import sys, json
+doc, gen = json.load(open(sys.argv[1])), sys.argv[2]
+(l,) = doc["locks"]
+assert l["state"] == "gs://e2e-gcs-tfstate/envs/dev/default.tfstate" and l["id"] == gen and l["lock"] == "object", l
+assert l["root"] == "envs/dev" and l["backend"] == "gcs" and l["who"] == "ci@runner", l
+assert doc["requests"] == 2, doc["requests"]
+PY
+set +e
+"$tfboot" locks unlock envs/dev --config "$a/tfboot.toml" --id "$((held + 1))" --yes > "$work/gcs-wrong.txt"
+rc=$?
+set -e
+{ [ "$rc" -eq 1 ] && grep -q "holds ID $held now" "$work/gcs-wrong.txt"; } || { cat "$work/gcs-wrong.txt"; echo "e2e gcs: FAIL: unlock with a wrong generation (exit $rc)"; exit 1; }
+grep -qx "envs/dev/default.tflock" <<<"$(objects)" || { echo "e2e gcs: FAIL: a wrong unlock removed the lock"; exit 1; }
+"$tfboot" locks unlock envs/dev --config "$a/tfboot.toml" --id "$held" --yes > "$work/gcs-right.txt" || { cat "$work/gcs-right.txt"; echo "e2e gcs: FAIL: unlock"; exit 1; }
+grep -q "tflock" <<<"$(objects)" && { echo "e2e gcs: FAIL: unlock left the lock object"; exit 1; }
+echo "e2e gcs: ok: tfboot locks shows the lock with its generation as ID; a wrong generation is refused, the right one removes it"
+
+# A real apply killed while it holds the lock.
+cat > "$a/envs/dev/slow.tf" <<'EOT'
+resource "terraform_data" "slow" {
+  provisioner "local-exec" {
+    command = "sleep 300"
+  }
+}
+EOT
+cd "$a/envs/dev"
+setsid "$tf" apply -input=false -no-color -auto-approve > "$work/gcs-holder.log" 2>&1 &
+holder=$!
+cd "$work"
+for _ in $(seq 1 900); do grep -q "Provisioning with\|Still creating" "$work/gcs-holder.log" && break; sleep 0.2; done
+grep -q "Provisioning with\|Still creating" "$work/gcs-holder.log" || { cat "$work/gcs-holder.log"; echo "e2e gcs: FAIL: the apply never started its resource"; exit 1; }
+# Terraform and its provisioner's sleep together (one process group), so nothing releases the lock.
+kill -9 -- "-$holder"; wait "$holder" 2>/dev/null || true; holder=""
+set +e
+out="$(cd "$a/envs/dev" && "$tf" plan -input=false -no-color -lock-timeout=1s 2>&1)"
+set -e
+printed="$(sed -n 's/^ *ID: *\([0-9][0-9]*\) *$/\1/p' <<<"$out" | head -n 1)"
+[ -n "$printed" ] || { echo "$out"; echo "e2e gcs: FAIL: no lock held after the killed apply"; exit 1; }
+"$tfboot" locks --config "$a/tfboot.toml" --format json > "$work/gcs-held.json"
+jq_py "$work/gcs-held.json" "$printed" <<'PY' || { cat "$work/gcs-held.json"; echo "e2e gcs: FAIL: the killed apply's lock"; exit 1; }
+import sys, json
+doc, want = json.load(open(sys.argv[1])), sys.argv[2]
+assert [(l["id"], l["operation"]) for l in doc["locks"]] == [(want, "OperationTypeApply")], doc["locks"]
+PY
+(cd "$a/envs/dev" && "$tf" force-unlock -force "$printed" >/dev/null) || { echo "e2e gcs: FAIL: terraform force-unlock $printed"; exit 1; }
+rm "$a/envs/dev/slow.tf"
+echo "e2e gcs: ok: the killed apply's lock shows the generation Terraform printed ($printed), and terraform force-unlock takes it"
+
+# PATHs: the tfbackend layout's root with one partial configuration per env.
+held="$(hold_lock app/qa/default.tflock)"
+"$tfboot" locks list "$b/app" --format json > "$work/gcs-paths.json" || { cat "$work/gcs-paths.json"; echo "e2e gcs: FAIL: locks list PATH"; exit 1; }
+jq_py "$work/gcs-paths.json" "$held" <<'PY' || { cat "$work/gcs-paths.json"; echo "e2e gcs: FAIL: locks from PATHs"; exit 1; }
+import sys, json
+doc, gen = json.load(open(sys.argv[1])), sys.argv[2]
+(l,) = doc["locks"]
+assert l["id"] == gen and l["backend_config"] == "qa.gcs.tfbackend" and l["root"].endswith("app"), l
+assert doc["stores"][0]["states"] == 2, doc["stores"]
+PY
+"$tfboot" locks unlock gs://e2e-gcs-tfstate/app/qa --path "$b/app" --id "$held" --yes >/dev/null || { echo "e2e gcs: FAIL: unlock gs://…/app/qa"; exit 1; }
+echo "e2e gcs: ok: locks from a root's partial configurations, unlocked by its gs:// address"
+
+# doctor: versioning on (the emulator does not report uniform access or public access prevention:
+# unknown, info); a bucket without versioning warns; a missing bucket is an error.
+"$tfboot" doctor --config "$a/tfboot.toml" --format json > "$work/gcs-doctor.json" || { cat "$work/gcs-doctor.json"; echo "e2e gcs: FAIL: doctor"; exit 1; }
+jq_py "$work/gcs-doctor.json" <<'PY' || { cat "$work/gcs-doctor.json"; echo "e2e gcs: FAIL: doctor output"; exit 1; }
+import sys, json
+doc = json.load(open(sys.argv[1]))
+assert "versioning enabled" in doc["stores"][0]["passed"], doc
+assert {d["rule"] for d in doc["diagnostics"]} <= {"doctor-not-checked"}, doc["diagnostics"]
+assert doc["summary"]["errors"] == 0 and doc["summary"]["warnings"] == 0, doc["summary"]
+PY
+"$py" - "$port" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/storage/v1/b?project=test", method="POST",
+                             data=json.dumps({"name": "e2e-gcs-plain"}).encode(), headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req).read()
+PY
+mkdir -p "$work/gcs-doctor/plain" "$work/gcs-doctor/missing"
+printf 'terraform {\n  backend "gcs" {\n    bucket = "e2e-gcs-plain"\n    prefix = "x"\n  }\n}\n' > "$work/gcs-doctor/plain/backend.tf"
+printf 'terraform {\n  backend "gcs" {\n    bucket = "e2e-gcs-missing"\n    prefix = "x"\n  }\n}\n' > "$work/gcs-doctor/missing/backend.tf"
+set +e
+"$tfboot" doctor "$work/gcs-doctor" --format json > "$work/gcs-doctor2.json"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { cat "$work/gcs-doctor2.json"; echo "e2e gcs: FAIL: doctor with a missing bucket exited $rc"; exit 1; }
+jq_py "$work/gcs-doctor2.json" <<'PY' || { cat "$work/gcs-doctor2.json"; echo "e2e gcs: FAIL: doctor findings"; exit 1; }
+import sys, json
+doc = json.load(open(sys.argv[1]))
+found = {(d["rule"], d["file"], d["severity"]) for d in doc["diagnostics"]}
+assert ("store-versioning", "gs://e2e-gcs-plain", "warning") in found, found
+assert ("store-missing", "gs://e2e-gcs-missing", "error") in found, found
+PY
+unset STORAGE_EMULATOR_HOST
+echo "e2e gcs: ok: doctor passes the e2e bucket, warns about a bucket without versioning, fails on a missing one"
+
 # bootstrap --apply for gcs: the module's own init/apply need the google provider, which is not
 # available offline, so a wrapper stands in for those; every command tfboot runs in its probe
 # directory (init, state pull, state push against the gcs backend) is real Terraform. The gcs
