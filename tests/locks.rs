@@ -17,11 +17,11 @@ fn locks_names_the_backends_it_reads() {
         .code(2)
         .stderr_has("no state tfboot can read in tfboot.toml")
         .stderr_has(
-            "state.backend = \"cloud\": tfboot reads the locks of s3 and gcs stores in this version",
+            "state.backend = \"cloud\": tfboot reads the locks of s3, gcs and azurerm stores in this version",
         );
     sb.run(&["locks", "unlock", "envs/dev", "--id", "x"])
         .code(2)
-        .stderr_has("reads the locks of s3 and gcs stores");
+        .stderr_has("reads the locks of s3, gcs and azurerm stores");
     sb.write(
         "tfboot.toml",
         "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\n",
@@ -99,7 +99,7 @@ fn paths_without_a_readable_backend_say_why() {
         .code(2)
         .stderr_has("no state tfboot can read in backend blocks under live")
         .stderr_has("skipped live/partial/backend.tf: bucket is not set (it may come from -backend-config at terraform init")
-        .stderr_has("skipped live/consul/backend.tf: backend \"consul\": tfboot reads the locks of s3 and gcs stores");
+        .stderr_has("skipped live/consul/backend.tf: backend \"consul\": tfboot reads the locks of s3, gcs and azurerm stores");
     sb.run(&["locks", "list", "missing"])
         .code(2)
         .stderr_has("missing: no such file or directory");
@@ -234,4 +234,44 @@ fn gcs_lock_ids_are_generations() {
     sb.run(&["locks", "show", "gs://other/envs/dev"])
         .code(2)
         .stderr_has("the bucket other is not a store of tfboot.toml (stores: gs://acme-tfstate)");
+}
+
+#[test]
+fn azurerm_stores_need_a_shared_key_or_a_sas_token() {
+    let sb = Sandbox::new();
+    sb.write(
+        "live/app/backend.tf",
+        "terraform {\n  backend \"azurerm\" {\n    storage_account_name = \"acmetfstate\"\n    container_name = \"tfstate\"\n    key = \"app.tfstate\"\n  }\n}\n",
+    );
+    sb.write(
+        "live/partial/backend.tf",
+        "terraform {\n  backend \"azurerm\" {\n    storage_account_name = \"acmetfstate\"\n    container_name = \"tfstate\"\n  }\n}\n",
+    );
+    sb.run_env(&["locks", "list", "live"], &[("ARM_ACCESS_KEY", ""), ("ARM_SAS_TOKEN", "")])
+        .code(2)
+        .stderr_has("no credentials for storage account acmetfstate: tfboot reads azurerm stores with the account's shared key (ARM_ACCESS_KEY or access_key) or a SAS token");
+    sb.run_env(
+        &[
+            "locks",
+            "show",
+            "azurerm://acmetfstate/other/k",
+            "--path",
+            "live",
+        ],
+        &[("ARM_ACCESS_KEY", "")],
+    )
+    .code(2)
+    .stderr_has("the container acmetfstate/other is not a store");
+    sb.run_env(
+        &[
+            "locks",
+            "show",
+            "azurerm://acmetfstate/tfstate",
+            "--path",
+            "live",
+        ],
+        &[("ARM_ACCESS_KEY", "")],
+    )
+    .code(2)
+    .stderr_has("name the state key too (azurerm://<account>/<container>/<key>)");
 }

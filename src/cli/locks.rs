@@ -1,6 +1,7 @@
 //! `tfboot locks`: the state locks held in the stores right now, one state in detail, and a
-//! conditional unlock. States come from tfboot.toml and/or the backend blocks under PATHs; this
-//! version reads S3 stores (DynamoDB lock items and `.tflock` objects).
+//! conditional unlock. States come from tfboot.toml and/or the backend blocks under PATHs, in s3
+//! (DynamoDB items, `.tflock` objects), gcs (`.tflock` generations) and azurerm (blob leases)
+//! stores; `src/live` does the reading.
 
 use super::*;
 use crate::live::locks::{self, HeldLock};
@@ -326,6 +327,34 @@ fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
             format!("{p}/default.tfstate")
         }
     };
+    if let Some(rest) = address.strip_prefix("azurerm://") {
+        let mut parts = rest.splitn(3, '/');
+        let (account, container, key) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        let Some(g) = t.groups.iter().find(|g| match &g.target {
+            Target::Azure(a) => a.account == account && a.container == container,
+            _ => false,
+        }) else {
+            return Err(Error::Usage(format!(
+                "{address}: the container {account}/{container} is not a store of {} (stores: {})",
+                t.sources.join(", "),
+                t.groups
+                    .iter()
+                    .map(|g| g.target.url())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        if key.is_empty() {
+            return Err(Error::Usage(format!(
+                "{address}: name the state key too (azurerm://<account>/<container>/<key>)"
+            )));
+        }
+        return Ok((g, key.to_string()));
+    }
     for scheme in ["s3://", "gs://"] {
         let Some(rest) = address.strip_prefix(scheme) else {
             continue;
@@ -334,6 +363,7 @@ fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
         let Some(g) = t.groups.iter().find(|g| match &g.target {
             Target::S3(s) => scheme == "s3://" && s.bucket == bucket,
             Target::Gcs(s) => scheme == "gs://" && s.bucket == bucket,
+            Target::Azure(_) => false,
         }) else {
             return Err(Error::Usage(format!(
                 "{address}: the bucket {bucket} is not a store of {} (stores: {})",
@@ -369,7 +399,7 @@ fn resolve<'a>(t: &'a Targets, address: &str) -> Result<(&'a Group, String)> {
         .filter(|(_, s)| s.dir == trimmed || s.key == address)
         .collect();
     let key_of = |g: &Group, s: &targets::KnownState| match &g.target {
-        Target::S3(_) => s.key.clone(),
+        Target::S3(_) | Target::Azure(_) => s.key.clone(),
         Target::Gcs(_) => gcs_state(&s.key),
     };
     match hits.as_slice() {

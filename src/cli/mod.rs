@@ -77,7 +77,7 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the built-in templates, or export them to start overrides from (--templates DIR).
     Templates(TemplatesArgs),
-    /// The state locks held in the store, and a conditional unlock (s3 stores in this version).
+    /// The state locks held in the stores (s3, gcs, azurerm), one in detail, a conditional unlock.
     #[cfg(feature = "live")]
     Locks(locks::LocksArgs),
     /// Check the live store: versioning, encryption, public access, the lock table's key.

@@ -69,6 +69,12 @@ pub const STORE_UNIFORM_ACCESS: Rule = doctor_rule!(
     "uniform bucket-level access of the gcs state bucket is off",
     "//! Without uniform bucket-level access, object ACLs can grant someone one state outside the\n//! bucket's IAM policy. The gcs bootstrap module turns it on.\n//!\n//! Fix: `gcloud storage buckets update gs://B --uniform-bucket-level-access`."
 );
+pub const STORE_SOFT_DELETE: Rule = doctor_rule!(
+    "store-soft-delete",
+    Warning,
+    "blob soft delete of the azurerm storage account is off",
+    "//! Without soft delete (the blob service's delete retention policy) a deleted state blob is gone\n//! at once. The azurerm bootstrap module keeps deleted blobs for a retention period.\n//!\n//! Fix: `az storage account blob-service-properties update --enable-delete-retention true --delete-retention-days 30`."
+);
 pub const STORE_OWNERSHIP: Rule = doctor_rule!(
     "store-ownership",
     Info,
@@ -121,6 +127,7 @@ pub const ALL: &[Rule] = &[
     STORE_PUBLIC_ACCESS,
     STORE_TLS_ONLY,
     STORE_UNIFORM_ACCESS,
+    STORE_SOFT_DELETE,
     STORE_OWNERSHIP,
     TABLE_MISSING,
     TABLE_KEY_SCHEMA,

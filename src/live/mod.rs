@@ -2,6 +2,7 @@
 //! (held state locks, the store's settings). Built with the `live` feature (on by default).
 
 pub mod aws;
+pub mod azure;
 pub mod doctor;
 pub mod gcs;
 pub mod locks;
@@ -18,6 +19,7 @@ pub fn list(group: &Group) -> Result<locks::Report> {
             locks::list(&clients, s3, group).await
         }),
         Target::Gcs(g) => gcs::list(g, group),
+        Target::Azure(a) => azure::list(a, group),
     }
 }
 
@@ -29,6 +31,7 @@ pub fn show(group: &Group, key: &str) -> Result<locks::Shown> {
             locks::show(&clients, s3, group, key).await
         }),
         Target::Gcs(g) => gcs::show(g, group, key),
+        Target::Azure(a) => azure::show(a, group, key),
     }
 }
 
@@ -40,6 +43,7 @@ pub fn unlock(group: &Group, key: &str, id: &str) -> Result<locks::Unlocked> {
             locks::unlock(&clients, s3, group, key, id).await
         }),
         Target::Gcs(g) => gcs::unlock(g, key, id),
+        Target::Azure(a) => azure::unlock(a, key, id),
     }
 }
 
@@ -51,5 +55,6 @@ pub fn doctor(group: &Group) -> Result<doctor::Checked> {
             doctor::check_s3(&clients, s3, group).await
         }),
         Target::Gcs(g) => gcs::doctor(g, group),
+        Target::Azure(a) => azure::doctor(a, group),
     }
 }

@@ -83,11 +83,25 @@ impl GcsTarget {
     }
 }
 
+/// How to reach an Azure Blob container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AzureTarget {
+    pub account: String,
+    pub container: String,
+    /// `metadata_host` (or ARM_METADATA_HOSTNAME): where the storage suffix comes from.
+    pub metadata_host: Option<String>,
+    /// `environment`: public (default), usgovernment, china.
+    pub environment: Option<String>,
+    pub access_key: Option<String>,
+    pub sas_token: Option<String>,
+}
+
 /// A store: where its states sit and how their locks are kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Target {
     S3(S3Target),
     Gcs(GcsTarget),
+    Azure(AzureTarget),
 }
 
 impl Target {
@@ -96,6 +110,7 @@ impl Target {
         match self {
             Target::S3(t) => format!("s3://{}", t.bucket),
             Target::Gcs(t) => format!("gs://{}", t.bucket),
+            Target::Azure(t) => format!("azurerm://{}/{}", t.account, t.container),
         }
     }
 
@@ -107,6 +122,11 @@ impl Target {
                 a.bucket == b.bucket && a.endpoint_s3 == b.endpoint_s3
             }
             (Target::Gcs(a), Target::Gcs(b)) => a.bucket == b.bucket && a.endpoint == b.endpoint,
+            (Target::Azure(a), Target::Azure(b)) => {
+                a.account == b.account
+                    && a.container == b.container
+                    && a.metadata_host == b.metadata_host
+            }
             _ => false,
         }
     }
@@ -133,6 +153,14 @@ impl Target {
             (Target::Gcs(a), Target::Gcs(b)) if a.access_token.is_none() => {
                 a.access_token.clone_from(&b.access_token);
             }
+            (Target::Azure(a), Target::Azure(b)) => {
+                if a.access_key.is_none() {
+                    a.access_key.clone_from(&b.access_key);
+                }
+                if a.sas_token.is_none() {
+                    a.sas_token.clone_from(&b.sas_token);
+                }
+            }
             _ => {}
         }
     }
@@ -141,6 +169,7 @@ impl Target {
         match self {
             Target::S3(_) => "s3",
             Target::Gcs(_) => "gcs",
+            Target::Azure(_) => "azurerm",
         }
     }
 }
@@ -302,10 +331,35 @@ pub fn add_project(
                 );
             }
         }
+        Store::Azurerm(store) => {
+            let target = Target::Azure(AzureTarget {
+                account: store.storage_account.clone(),
+                container: store.container.clone(),
+                metadata_host: std::env::var("ARM_METADATA_HOSTNAME")
+                    .ok()
+                    .filter(|h| !h.is_empty()),
+                ..AzureTarget::default()
+            });
+            for (what, dir, key) in states {
+                out.add(
+                    target.clone(),
+                    KnownState {
+                        what,
+                        dir,
+                        key,
+                        table: None,
+                        lockfile: true,
+                        workspace_key_prefix: String::new(),
+                        kms_key_id: None,
+                        backend_config: None,
+                    },
+                );
+            }
+        }
         other => out.skipped.push(Skipped {
             file: path.display().to_string(),
             reason: format!(
-                "state.backend = {:?}: tfboot reads the locks of s3 and gcs stores in this version; use `terraform force-unlock` in the root",
+                "state.backend = {:?}: tfboot reads the locks of s3, gcs and azurerm stores in this version; use `terraform force-unlock` in the root",
                 other.kind().name()
             ),
         }),
@@ -386,11 +440,12 @@ fn resolve(cfg: &BackendConfig) -> std::result::Result<Option<(Target, KnownStat
     match cfg.kind.as_str() {
         "s3" => {}
         "gcs" => return resolve_gcs(cfg).map(Some),
+        "azurerm" => return resolve_azurerm(cfg).map(Some),
         "local" => return Ok(None),
         "" => return Err("a backend block without a type label".into()),
         other => {
             return Err(format!(
-                "backend {other:?}: tfboot reads the locks of s3 and gcs stores in this version; use `terraform force-unlock` in the root"
+                "backend {other:?}: tfboot reads the locks of s3, gcs and azurerm stores in this version; use `terraform force-unlock` in the root"
             ))
         }
     }
@@ -495,6 +550,45 @@ fn resolve_gcs(cfg: &BackendConfig) -> std::result::Result<(Target, KnownState),
             lockfile: true,
             workspace_key_prefix: String::new(),
             kms_key_id: literal(cfg, "kms_encryption_key")?,
+            backend_config,
+        },
+    ))
+}
+
+/// An azurerm backend: account, container, key, and how the backend reaches and signs in.
+fn resolve_azurerm(cfg: &BackendConfig) -> std::result::Result<(Target, KnownState), String> {
+    let at_init = if cfg.completed_at_init() {
+        " (it may come from -backend-config at terraform init, which tfboot cannot see; a *.azurerm.tfbackend file beside the block is read)"
+    } else {
+        ""
+    };
+    let need = |name: &str| -> std::result::Result<String, String> {
+        literal(cfg, name)?.ok_or(format!("{name} is not set{at_init}"))
+    };
+    let target = Target::Azure(AzureTarget {
+        account: need("storage_account_name")?,
+        container: need("container_name")?,
+        metadata_host: literal(cfg, "metadata_host")?.or_else(|| {
+            std::env::var("ARM_METADATA_HOSTNAME")
+                .ok()
+                .filter(|h| !h.is_empty())
+        }),
+        environment: literal(cfg, "environment")?,
+        access_key: literal(cfg, "access_key")?,
+        sas_token: literal(cfg, "sas_token")?,
+    });
+    let key = need("key")?;
+    let (dir, what, backend_config) = root_of(cfg);
+    Ok((
+        target,
+        KnownState {
+            what,
+            dir,
+            key,
+            table: None,
+            lockfile: true,
+            workspace_key_prefix: String::new(),
+            kms_key_id: None,
             backend_config,
         },
     ))
