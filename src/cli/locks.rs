@@ -510,7 +510,7 @@ fn cmd_unlock(a: &UnlockArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
     }
     let mut picks: Vec<Pick> = Vec::new();
     match (&one, &a.id) {
-        (Some((g, key)), Some(id)) => picks.push(Pick {
+        (Some((g, key)), Some(id)) if a.older_than.is_none() => picks.push(Pick {
             group: g,
             key: key.clone(),
             id: id.clone(),
@@ -532,6 +532,10 @@ fn cmd_unlock(a: &UnlockArgs, ui: Ui, out: &mut dyn Write) -> Result<i32> {
                         }
                     }
                     if l.age_seconds.is_none_or(|s| s < min) {
+                        continue;
+                    }
+                    // --id with --older-than: that lock, and only if it is that old.
+                    if a.id.as_ref().is_some_and(|id| *id != l.id) {
                         continue;
                     }
                     if picks
