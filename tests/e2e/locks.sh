@@ -274,6 +274,37 @@ grep -q "names 2 states" multi.txt || fail "ambiguous root: $(cat multi.txt)"
   || fail "unlock a PATH state"
 (unset AWS_ENDPOINT_URL; "$tfboot" locks unlock "s3://acme-tfstate/env:/staging/hand/app.tfstate" --id 66666666-6666-4666-8666-666666666666 --yes --path hand >/dev/null) \
   || fail "unlock a workspace state"
+# A root that assumes a role (STS at the block's endpoint): tfboot reads with the role's credentials.
+mkdir -p "$work/role/app"
+cat > "$work/role/app/backend.tf" <<EOT
+terraform {
+  backend "s3" {
+    bucket         = "acme-tfstate"
+    key            = "role/app.tfstate"
+    region         = "eu-west-1"
+    use_lockfile   = true
+    endpoints      = { s3 = "$endpoint", sts = "$endpoint" }
+    use_path_style = true
+    assume_role = {
+      role_arn     = "arn:aws:iam::123456789012:role/terraform-state"
+      session_name = "tfboot-e2e"
+    }
+  }
+}
+EOT
+py <<'PY'
+import sys, json, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="eu-west-1")
+s3.put_object(Bucket="acme-tfstate", Key="role/app.tfstate.tflock", Body=json.dumps({"ID": "88888888-8888-4888-8888-888888888888", "Operation": "OperationTypeApply", "Who": "ci@role", "Version": "1.11.4", "Created": "2026-12-03T09:00:00Z"}).encode())
+PY
+(unset AWS_ENDPOINT_URL; "$tfboot" locks list role --format json > role.json) || fail "locks list with assume_role: $(cat role.json)"
+py "$work/role.json" <<'PY' || fail "locks with assume_role: $(cat "$work/role.json")"
+import sys, json
+doc = json.load(open(sys.argv[2]))
+assert [(l["id"], l["root"]) for l in doc["locks"]] == [("88888888-8888-4888-8888-888888888888", "role/app")], doc["locks"]
+PY
+(unset AWS_ENDPOINT_URL; "$tfboot" locks unlock role/app --path role --id 88888888-8888-4888-8888-888888888888 --yes >/dev/null) || fail "unlock with assume_role"
+echo "e2e locks: ok: a root's assume_role (STS at its endpoint) is used to read and unlock"
 echo "e2e locks: ok: states from PATHs with their own endpoints, .tfbackend files and workspaces; partial and dynamic backends skipped with the reason"
 
 # A lock held by real Terraform: both locks (lock = "both"), its apply killed.
