@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 
-use super::locks::{age_of, HeldLock, LockInfo, Report, Shown, Unlocked};
+use super::locks::{HeldLock, LockInfo, Report, Shown, Unlocked};
 use super::targets::{AzureTarget, Group, KnownState};
 use crate::error::{Error, Result};
 
@@ -347,25 +347,18 @@ fn lock_of(
     group: &Group,
     now: std::time::SystemTime,
 ) -> HeldLock {
-    let k = known_of(name, group);
-    HeldLock {
-        state: format!("azurerm://{}/{}/{name}", target.account, target.container),
-        backend: "azurerm",
-        lock: "lease",
-        age_seconds: age_of(&info.created, now),
-        id: info.id,
-        operation: info.operation,
-        who: info.who,
-        version: info.version,
-        created: info.created,
-        root: k.as_ref().map(|(k, _)| k.dir.clone()),
-        what: k.as_ref().map(|(k, _)| k.what.clone()),
-        backend_config: k.as_ref().and_then(|(k, _)| k.backend_config.clone()),
-        workspace: k.and_then(|(_, ws)| ws),
-        // The backend creates an empty blob to lease when the state does not exist yet.
-        state_exists: true,
-        table: None,
-    }
+    let id = info.id.clone();
+    // The backend creates an empty blob to lease when the state does not exist yet.
+    HeldLock::new(
+        format!("azurerm://{}/{}/{name}", target.account, target.container),
+        "azurerm",
+        "lease",
+        id,
+        info,
+        known_of(name, group),
+        true,
+        now,
+    )
 }
 
 /// Every leased state blob of the container: one listing (with metadata), no read per lock.

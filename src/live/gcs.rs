@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use super::locks::{age_of, HeldLock, LockInfo, Report, Shown, Unlocked};
+use super::locks::{HeldLock, LockInfo, Report, Shown, Unlocked};
 use super::targets::{GcsTarget, Group, KnownState};
 use crate::error::{Error, Result};
 
@@ -155,24 +155,16 @@ fn lock_of(
     now: std::time::SystemTime,
 ) -> HeldLock {
     let state = format!("{}.tfstate", lock_name.trim_end_matches(".tflock"));
-    let k = known_of(lock_name, group);
-    HeldLock {
-        state: format!("gs://{bucket}/{state}"),
-        backend: "gcs",
-        lock: "object",
-        age_seconds: age_of(&info.created, now),
-        id: generation.to_string(),
-        operation: info.operation,
-        who: info.who,
-        version: info.version,
-        created: info.created,
-        root: k.as_ref().map(|(k, _)| k.dir.clone()),
-        what: k.as_ref().map(|(k, _)| k.what.clone()),
-        backend_config: k.as_ref().and_then(|(k, _)| k.backend_config.clone()),
-        workspace: k.and_then(|(_, ws)| ws),
-        state_exists: objects.contains(&state),
-        table: None,
-    }
+    HeldLock::new(
+        format!("gs://{bucket}/{state}"),
+        "gcs",
+        "object",
+        generation.to_string(),
+        info,
+        known_of(lock_name, group),
+        objects.contains(&state),
+        now,
+    )
 }
 
 /// Every object name of the bucket, and the generation of each.

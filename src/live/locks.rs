@@ -65,6 +65,40 @@ pub struct HeldLock {
     pub table: Option<String>,
 }
 
+impl HeldLock {
+    /// A lock as every backend reports it: the lock details Terraform wrote, the ID
+    /// `force-unlock` takes (`id`), and the root (and workspace) the state belongs to.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        state: String,
+        backend: &'static str,
+        lock: &'static str,
+        id: String,
+        info: LockInfo,
+        known: Option<(&KnownState, Option<String>)>,
+        state_exists: bool,
+        now: std::time::SystemTime,
+    ) -> HeldLock {
+        HeldLock {
+            state,
+            backend,
+            lock,
+            age_seconds: age_of(&info.created, now),
+            id,
+            operation: info.operation,
+            who: info.who,
+            version: info.version,
+            created: info.created,
+            root: known.as_ref().map(|(k, _)| k.dir.clone()),
+            what: known.as_ref().map(|(k, _)| k.what.clone()),
+            backend_config: known.as_ref().and_then(|(k, _)| k.backend_config.clone()),
+            workspace: known.and_then(|(_, ws)| ws),
+            state_exists,
+            table: None,
+        }
+    }
+}
+
 /// A record in the lock table or the bucket that looks like lock machinery but holds no lock.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stray {
@@ -140,24 +174,17 @@ fn lock_of(
     state_exists: bool,
     now: std::time::SystemTime,
 ) -> HeldLock {
-    let k = known_of(key, group);
-    HeldLock {
-        state: state_url(bucket, key),
-        backend: "s3",
-        lock: kind,
-        age_seconds: age_of(&info.created, now),
-        id: info.id,
-        operation: info.operation,
-        who: info.who,
-        version: info.version,
-        created: info.created,
-        root: k.as_ref().map(|(k, _)| k.dir.clone()),
-        what: k.as_ref().map(|(k, _)| k.what.clone()),
-        backend_config: k.as_ref().and_then(|(k, _)| k.backend_config.clone()),
-        workspace: k.and_then(|(_, ws)| ws),
+    let id = info.id.clone();
+    HeldLock::new(
+        state_url(bucket, key),
+        "s3",
+        kind,
+        id,
+        info,
+        known_of(key, group),
         state_exists,
-        table: None,
-    }
+        now,
+    )
 }
 
 /// Read one object's body; `None` when it is gone (released between listing and reading).
