@@ -27,6 +27,7 @@ pub mod discover;
 pub mod error;
 pub mod generate;
 pub mod hclfmt;
+pub mod iam;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod model;

@@ -1,7 +1,8 @@
 //! Runs tests/e2e/bootstrap.sh (real Terraform against the moto emulator), tests/e2e/locks.sh
 //! (`tfboot locks` against moto, with locks real Terraform left behind), tests/e2e/doctor.sh
 //! (`tfboot doctor` on a store tfboot bootstrapped, then with its hardening switched off), tests/e2e/gcs.sh
-//! (against fake-gcs-server) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
+//! (against fake-gcs-server), tests/e2e/iam.sh (`tfboot iam-policy` linted by parliament and
+//! enforced by moto on real Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
@@ -53,6 +54,11 @@ fn azurerm_backends_against_azurite() {
 #[test]
 fn held_locks_against_the_aws_emulator() {
     run_e2e("locks.sh", "e2e locks");
+}
+
+#[test]
+fn iam_policy_linted_and_enforced_by_the_aws_emulator() {
+    run_e2e("iam.sh", "e2e iam");
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod fmt;
 mod gcs;
 mod generate;
 mod hardening;
+mod iam;
 mod lifecycle;
 mod locks;
 mod properties;

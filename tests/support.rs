@@ -196,6 +196,17 @@ pub fn assert_terraform_fmt_clean(tf: &Path, dir: &Path) {
     );
 }
 
+/// `terraform fmt -check` on one HCL text (nothing checked without terraform).
+#[track_caller]
+pub fn assert_terraform_fmt_clean_text(text: &str) {
+    let Some(tf) = terraform() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), text).unwrap();
+    assert_terraform_fmt_clean(&tf, dir.path());
+}
+
 pub const KMS_ARN: &str =
     "arn:aws:kms:eu-west-1:111122223333:key/0b6b2b5e-4d4f-4c8e-9a7d-3f2e1d0c9b8a";
 

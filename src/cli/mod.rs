@@ -8,6 +8,7 @@ mod completions;
 mod doctor;
 mod explain;
 mod generate;
+mod iam;
 mod init;
 #[cfg(feature = "live")]
 mod locks;
@@ -83,6 +84,8 @@ pub enum Command {
     /// Check the live store: versioning, encryption, public access, the lock table's key.
     #[cfg(feature = "live")]
     Doctor(doctor::DoctorArgs),
+    /// Print the least-privilege IAM policy for the principals that run Terraform against a state.
+    IamPolicy(iam::IamPolicyArgs),
     /// Print the JSON Schema of tfboot.toml (example: `tfboot schema > tfboot.schema.json`).
     Schema,
     /// Print a shell completion script.
@@ -126,6 +129,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Locks(a) => locks::cmd_locks(&a, ui, &mut out),
         #[cfg(feature = "live")]
         Command::Doctor(a) => doctor::cmd_doctor(&a, ui, &mut out),
+        Command::IamPolicy(a) => iam::cmd_iam_policy(&a, ui, &mut out),
         Command::Schema => out
             .write_all(crate::config::json_schema().as_bytes())
             .map(|()| 0)
