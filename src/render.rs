@@ -76,6 +76,19 @@ fn manual_quote(s: &str) -> String {
     out
 }
 
+/// A word for a POSIX shell: bare when it holds only characters no shell treats specially, else
+/// single-quoted (a `'` inside written as `'\''`).
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Escape text for the body of a heredoc: only template markers are special there.
 pub(crate) fn escape_heredoc(s: &str) -> String {
     s.replace("${", "$${").replace("%{", "%%{")

@@ -41,6 +41,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "bootstrap/README.md.tera",
         include_str!("../templates/s3/bootstrap/README.md.tera"),
     ),
+    // `tfboot bootstrap --emit aws-cli`: the S3 store as an AWS CLI script.
+    (
+        "s3/aws-cli.sh.tera",
+        include_str!("../templates/s3/aws-cli.sh.tera"),
+    ),
     // The gcs bootstrap module.
     (
         "gcs/bootstrap/versions.tf.tera",

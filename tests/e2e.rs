@@ -2,7 +2,8 @@
 //! (`tfboot locks` against moto, with locks real Terraform left behind), tests/e2e/doctor.sh
 //! (`tfboot doctor` on a store tfboot bootstrapped, then with its hardening switched off), tests/e2e/gcs.sh
 //! (against fake-gcs-server), tests/e2e/iam.sh (`tfboot iam-policy` linted by parliament and
-//! enforced by moto on real Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
+//! enforced by moto on real Terraform), tests/e2e/aws-cli.sh (`bootstrap --emit aws-cli` run twice
+//! with the real AWS CLI, then doctor and Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
@@ -59,6 +60,11 @@ fn held_locks_against_the_aws_emulator() {
 #[test]
 fn iam_policy_linted_and_enforced_by_the_aws_emulator() {
     run_e2e("iam.sh", "e2e iam");
+}
+
+#[test]
+fn emitted_aws_cli_script_against_the_aws_emulator() {
+    run_e2e("aws-cli.sh", "e2e aws-cli");
 }
 
 #[test]

@@ -154,3 +154,74 @@ fn refusals_name_the_choices() {
         .code(2)
         .stderr_has("iam-policy writes AWS IAM policies, for s3 stores");
 }
+
+#[test]
+fn emit_aws_cli_prints_a_script_and_writes_nothing() {
+    let sb = Sandbox::new();
+    let run = sb
+        .run(&[
+            "bootstrap",
+            "--bucket",
+            "acme-tfstate",
+            "--region",
+            "us-east-1",
+            "--lock",
+            "s3",
+            "--kms-key-arn",
+            "arn:aws:kms:us-east-1:111122223333:key/0b6b2b5e-4d4f-4c8e-9a7d-3f2e1d0c9b8a",
+            "--tag",
+            "cost center=a b",
+            "--emit",
+            "aws-cli",
+        ])
+        .ok();
+    sb.assert_empty();
+    let script = run.stdout;
+    assert!(script.starts_with("#!/usr/bin/env bash\n"));
+    assert!(script.contains(
+        "KMS_KEY_ARN=arn:aws:kms:us-east-1:111122223333:key/0b6b2b5e-4d4f-4c8e-9a7d-3f2e1d0c9b8a\n"
+    ));
+    assert!(
+        !script.contains("create-key"),
+        "an existing key is not created"
+    );
+    assert!(!script.contains("dynamodb"), "lock = s3 has no table");
+    assert!(script.contains(r#"--tagging '{"TagSet":[{"Key":"cost center","Value":"a b"}]}'"#));
+    assert!(script.contains("say '  use_lockfile = true'"), "{script}");
+    let check = std::process::Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    sb.run(&[
+        "bootstrap",
+        "--bucket",
+        "acme-tfstate",
+        "--region",
+        "eu-west-1",
+        "--emit",
+        "aws-cli",
+        "--apply",
+    ])
+    .code(2);
+    sb.run(&[
+        "bootstrap",
+        "--backend",
+        "gcs",
+        "--bucket",
+        "acme-tfstate",
+        "--project",
+        "acme-infra",
+        "--location",
+        "EU",
+        "--emit",
+        "aws-cli",
+    ])
+    .code(2)
+    .stderr_has("--emit aws-cli builds s3 stores; this one is gcs");
+    sb.assert_empty();
+}

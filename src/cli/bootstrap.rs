@@ -132,6 +132,10 @@ pub struct BootstrapArgs {
     /// Run terraform: init, apply, then move the module's own state into the bucket.
     #[arg(long)]
     pub apply: bool,
+    /// Instead of the module, print a script that builds the same store with another tool
+    /// (`aws-cli`: an idempotent AWS CLI script for s3 stores). Writes no file.
+    #[arg(long, value_enum, value_name = "TOOL", conflicts_with_all = ["apply", "prune", "force"])]
+    pub emit: Option<Emit>,
     /// Apply without asking for approval (with --apply).
     #[arg(long, requires = "apply")]
     pub auto_approve: bool,
@@ -151,6 +155,14 @@ pub struct BootstrapArgs {
         value_name = "BIN"
     )]
     pub terraform: String,
+}
+
+/// What `--emit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// A bash script of AWS CLI calls: each step reads the setting first and changes only what
+    /// differs, so it can be rerun.
+    AwsCli,
 }
 
 /// Which encryption `--encryption` asks for; which values a backend takes is its business.
@@ -566,6 +578,18 @@ pub(super) fn cmd_bootstrap(
         return Err(Error::Usage(
             "--backend-config does not apply to the cloud backend: the cloud block takes no -backend-config (set TF_CLOUD_ORGANIZATION, TF_CLOUD_HOSTNAME or TF_WORKSPACE instead, or state.* in tfboot.toml)".into(),
         ));
+    }
+    if let Some(Emit::AwsCli) = a.emit {
+        let crate::backend::Store::S3(store) = &project.store else {
+            return Err(Error::Usage(format!(
+                "--emit aws-cli builds s3 stores; this one is {} (its bootstrap module is the way to build it)",
+                project.store.kind().name()
+            )));
+        };
+        let script = crate::backend::s3::aws_cli_script(store, &templates)?;
+        out.write_all(script.as_bytes())
+            .map_err(|e| Error::io("stdout", e))?;
+        return Ok(0);
     }
     let readme_command = if store_name.is_some() && !same_module {
         apply_command.as_str()

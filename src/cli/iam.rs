@@ -140,11 +140,13 @@ pub(super) fn cmd_iam_policy(a: &IamPolicyArgs, ui: Ui, out: &mut dyn Write) -> 
             match all.iter().find(|s| &s.name == name) {
                 Some(s) if !chosen.contains(s) => chosen.push(s.clone()),
                 Some(_) => {}
-                None => return Err(Error::Usage(format!(
+                None => {
+                    return Err(Error::Usage(format!(
                     "--env {name:?}: {} has no such environment or discovered root (it has: {})",
                     config.display(),
                     names()
-                ))),
+                )))
+                }
             }
         }
         chosen

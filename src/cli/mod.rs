@@ -170,16 +170,7 @@ fn region_from_env() -> Option<Sourced> {
     None
 }
 
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+use crate::render::shell_quote;
 
 fn print_next_steps(
     out: &mut dyn Write,

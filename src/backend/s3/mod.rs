@@ -15,7 +15,7 @@ pub mod config;
 mod render;
 pub mod validate;
 
-pub use render::{AWS_PROVIDER_CONSTRAINT, NONCURRENT_DAYS};
+pub use render::{aws_cli_script, AWS_PROVIDER_CONSTRAINT, NONCURRENT_DAYS};
 
 /// Where the bootstrap module keeps its own state unless `bootstrap_key` says otherwise.
 pub const DEFAULT_BOOTSTRAP_KEY: &str = "bootstrap/terraform.tfstate";

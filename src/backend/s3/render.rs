@@ -166,3 +166,59 @@ pub(super) fn bootstrap_module(
     add("gitignore.tera", ".gitignore", FileKind::Plain, false)?;
     Ok(files)
 }
+
+/// `tfboot bootstrap --emit aws-cli`: the store as an idempotent AWS CLI script. Every value is
+/// quoted for the shell here (the template writes them with `| safe`); JSON arguments are built
+/// with serde_json first.
+pub fn aws_cli_script(store: &Store, templates: &Templates) -> Result<String> {
+    use crate::backend::StateBackend as _;
+    use crate::render::shell_quote;
+    let q = |s: &str| shell_quote(s);
+    let json_q = |v: serde_json::Value| shell_quote(&v.to_string());
+    let tags = &store.tags;
+    let tag_list = |k: &str, v: &str| -> serde_json::Value {
+        tags.iter()
+            .map(|(key, value)| serde_json::json!({ k: key, v: value }))
+            .collect()
+    };
+    let (kms, kms_alias, kms_key_arn) = match &store.encryption {
+        StoreEncryption::CreatedKey { alias } => (true, Some(q(alias)), None),
+        StoreEncryption::ExistingKey { arn } => (true, None, Some(q(arn))),
+        StoreEncryption::Aes256 => (false, None, None),
+    };
+    let backend_lines: Vec<String> = backend_attributes(&store.block(None), "  ")
+        .lines()
+        .map(q)
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("bucket", &q(&store.bucket));
+    ctx.insert("region", &q(&store.region));
+    // For the comment at the top: no quoting, but nothing that could end the comment line.
+    let comment = |s: &str| s.replace(['\n', '\r'], " ");
+    ctx.insert("bucket_text", &comment(&store.bucket));
+    ctx.insert("region_text", &comment(&store.region));
+    ctx.insert("table", &store.lock.table.as_deref().map(q));
+    ctx.insert("kms", &kms);
+    ctx.insert("kms_alias", &kms_alias);
+    ctx.insert("kms_key_arn", &kms_key_arn);
+    ctx.insert(
+        "partition",
+        &q(super::validate::partition_of(&store.region).unwrap_or("aws")),
+    );
+    ctx.insert("noncurrent_days", &NONCURRENT_DAYS);
+    let none = tags.is_empty();
+    ctx.insert(
+        "tagging",
+        &(!none).then(|| json_q(serde_json::json!({ "TagSet": tag_list("Key", "Value") }))),
+    );
+    ctx.insert(
+        "kms_tags",
+        &(!none).then(|| json_q(tag_list("TagKey", "TagValue"))),
+    );
+    ctx.insert(
+        "table_tags",
+        &(!none).then(|| json_q(tag_list("Key", "Value"))),
+    );
+    ctx.insert("backend_lines", &backend_lines);
+    templates.render("s3/aws-cli.sh.tera", &ctx, FileKind::Plain)
+}
