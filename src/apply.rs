@@ -784,6 +784,7 @@ mod tests {
                 mode: crate::backend::s3::LockMode::S3,
                 table: None,
             },
+            unmanaged: Default::default(),
         })
     }
 

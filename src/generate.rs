@@ -38,7 +38,20 @@ pub fn plan_bootstrap(
     force: bool,
     templates: &Templates,
 ) -> Result<Generation> {
-    let files = bootstrap_files(root, project, apply_command, templates)?;
+    plan_bootstrap_with(root, project, apply_command, force, templates, Vec::new())
+}
+
+/// [`plan_bootstrap`] with more files in the module (`adopt`'s `imports.tf`).
+pub fn plan_bootstrap_with(
+    root: &Path,
+    project: &Project,
+    apply_command: &str,
+    force: bool,
+    templates: &Templates,
+    extra: Vec<RenderedFile>,
+) -> Result<Generation> {
+    let mut files = bootstrap_files(root, project, apply_command, templates)?;
+    files.extend(extra);
     let planned: BTreeSet<String> = files.iter().map(|f| dir_string(&f.path)).collect();
     let module_dir = root.join(&project.bootstrap.dir);
     let mut candidates = Vec::new();

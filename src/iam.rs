@@ -380,6 +380,7 @@ mod tests {
                 mode,
                 table: mode.uses_table().then(|| "acme-tfstate-lock".to_string()),
             },
+            unmanaged: Default::default(),
         }
     }
 

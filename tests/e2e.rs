@@ -3,7 +3,8 @@
 //! (`tfboot doctor` on a store tfboot bootstrapped, then with its hardening switched off), tests/e2e/gcs.sh
 //! (against fake-gcs-server), tests/e2e/iam.sh (`tfboot iam-policy` linted by parliament and
 //! enforced by moto on real Terraform), tests/e2e/aws-cli.sh (`bootstrap --emit aws-cli` run twice
-//! with the real AWS CLI, then doctor and Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
+//! with the real AWS CLI, then doctor and Terraform), tests/e2e/adopt.sh (a hand-made store taken over
+//! with import blocks and real Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
@@ -65,6 +66,11 @@ fn iam_policy_linted_and_enforced_by_the_aws_emulator() {
 #[test]
 fn emitted_aws_cli_script_against_the_aws_emulator() {
     run_e2e("aws-cli.sh", "e2e aws-cli");
+}
+
+#[test]
+fn adopt_a_hand_made_store_against_the_aws_emulator() {
+    run_e2e("adopt.sh", "e2e adopt");
 }
 
 #[test]

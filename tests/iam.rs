@@ -225,3 +225,53 @@ fn emit_aws_cli_prints_a_script_and_writes_nothing() {
     .stderr_has("--emit aws-cli builds s3 stores; this one is gcs");
     sb.assert_empty();
 }
+
+#[test]
+fn adopt_checks_its_input_before_reading_the_store() {
+    let sb = Sandbox::new();
+    sb.run(&["adopt", "--bucket", "Bad_Bucket", "--region", "eu-west-1"])
+        .code(2)
+        .stderr_has("--bucket = \"Bad_Bucket\"");
+    sb.run(&["adopt", "--bucket", "acme-tfstate", "--region", "mars-1"])
+        .code(2)
+        .stderr_has("--region = \"mars-1\"");
+    sb.run(&[
+        "adopt",
+        "--bucket",
+        "acme-tfstate",
+        "--region",
+        "eu-west-1",
+        "--lock-table",
+        "a b",
+    ])
+    .code(2)
+    .stderr_has("--lock-table");
+    sb.run(&["adopt"]).code(2).stderr_has("tfboot.toml");
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbackend = \"gcs\"\nbucket = \"acme-tfstate\"\nproject = \"acme-infra\"\nlocation = \"EU\"\n",
+    );
+    sb.run(&["adopt"])
+        .code(2)
+        .stderr_has("adopt takes over s3 stores in this version");
+    // A store that cannot be reached: exit 2, nothing written.
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n",
+    );
+    sb.run_env(
+        &["adopt"],
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "x"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+        ],
+    )
+    .code(2)
+    .stderr_has("cannot reach s3://acme-tfstate");
+    assert_eq!(
+        sb.files("").into_iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        ["tfboot.toml"]
+    );
+}

@@ -20,6 +20,7 @@ fn project_input(
             encryption_field: "--encryption".into(),
             kms_key_arn: None,
             tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
+            unmanaged: Vec::new(),
         }),
         bootstrap_dir: None,
         bootstrap_key: None,

@@ -22,6 +22,7 @@ fn input(bucket: &str, lock: LockMode, enc: Encryption, kms: Option<&str>) -> Pr
             encryption_field: "--encryption".into(),
             kms_key_arn: kms.map(|k| Sourced::flag("--kms-key-arn", k)),
             tags: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
+            unmanaged: Vec::new(),
         }),
         bootstrap_dir: None,
         bootstrap_key: None,

@@ -213,7 +213,7 @@ fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(Sourced, Sourced)>> 
         .collect()
 }
 
-fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
+pub(super) fn parse_tags(tags: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
     parse_pairs("--tag", tags)
 }
 
@@ -348,6 +348,7 @@ fn store_from_flags(
                         .clone()
                         .map(|k| Sourced::flag("--kms-key-arn", k)),
                     tags: parse_tags(&a.tags)?,
+                    unmanaged: Vec::new(),
                 }),
                 a.key.clone().map(|k| Sourced::flag("--key", k)),
             )
@@ -633,10 +634,35 @@ pub(super) fn cmd_bootstrap(
         });
     }
     let _ = out.flush();
+    apply_module(
+        &project,
+        &module_dir,
+        &a.terraform,
+        a.auto_approve,
+        a.backend_config.clone(),
+        ui,
+        out,
+        err,
+    )
+}
+
+/// `--apply`: run Terraform on the written module (init, apply, move its state into the store)
+/// and say where its state ended up.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply_module(
+    project: &Project,
+    module_dir: &Path,
+    terraform: &str,
+    auto_approve: bool,
+    backend_config: Option<PathBuf>,
+    ui: Ui,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32> {
     let opts = ApplyOptions {
-        terraform: terraform_bin(&a.terraform),
-        auto_approve: a.auto_approve,
-        backend_config: a.backend_config.clone(),
+        terraform: terraform_bin(terraform),
+        auto_approve,
+        backend_config,
         color: {
             use std::io::IsTerminal as _;
             std::io::stdout().is_terminal()
@@ -655,7 +681,7 @@ pub(super) fn cmd_bootstrap(
             ));
         }
     }
-    let outcome = apply::bootstrap(&module_dir, &opts, err)?;
+    let outcome = apply::bootstrap(module_dir, &opts, err)?;
     if ui.quiet {
         return Ok(0);
     }

@@ -189,6 +189,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                     encryption_field: "encryption".into(),
                     kms_key_arn: None,
                     tags: Vec::new(),
+                    unmanaged: Vec::new(),
                 }),
                 text,
             )

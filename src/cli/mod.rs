@@ -1,6 +1,8 @@
 //! Command-line interface (clap derive): the top-level parser, output helpers the subcommands
 //! share, and one file per subcommand that turns its arguments into a library call.
 
+#[cfg(feature = "live")]
+mod adopt;
 mod bootstrap;
 mod check;
 mod completions;
@@ -81,6 +83,10 @@ pub enum Command {
     /// The state locks held in the stores (s3, gcs, azurerm), one in detail, a conditional unlock.
     #[cfg(feature = "live")]
     Locks(locks::LocksArgs),
+    /// Take over a state store made by hand: the bootstrap module with import blocks for what
+    /// exists, what the first apply changes, and (--apply) the bootstrap flow.
+    #[cfg(feature = "live")]
+    Adopt(Box<adopt::AdoptArgs>),
     /// Check the live store: versioning, encryption, public access, the lock table's key.
     #[cfg(feature = "live")]
     Doctor(doctor::DoctorArgs),
@@ -127,6 +133,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Templates(a) => templates::cmd_templates(&a, ui, &mut out),
         #[cfg(feature = "live")]
         Command::Locks(a) => locks::cmd_locks(&a, ui, &mut out),
+        #[cfg(feature = "live")]
+        Command::Adopt(a) => adopt::cmd_adopt(&a, ui, &mut out, &mut err),
         #[cfg(feature = "live")]
         Command::Doctor(a) => doctor::cmd_doctor(&a, ui, &mut out),
         Command::IamPolicy(a) => iam::cmd_iam_policy(&a, ui, &mut out),

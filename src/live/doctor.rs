@@ -162,12 +162,12 @@ pub struct Checked {
 }
 
 /// An error code the service answered with.
-fn code_of(msg: &str) -> &str {
+pub(crate) fn code_of(msg: &str) -> &str {
     msg.split(':').next().unwrap_or_default()
 }
 
 /// The key ARN a KMS key id, ARN, alias name or alias ARN names; `None` when it cannot be read.
-async fn key_arn(clients: &Clients, id: &str) -> Option<String> {
+pub(crate) async fn key_arn(clients: &Clients, id: &str) -> Option<String> {
     let got = clients.kms.describe_key().key_id(id).send().await.ok()?;
     got.key_metadata().and_then(|m| m.arn()).map(str::to_string)
 }
@@ -421,14 +421,14 @@ pub async fn check_s3(clients: &Clients, target: &S3Target, group: &Group) -> Re
 }
 
 /// `<Status>Enabled</Status>` of a versioning answer.
-fn xml_status(body: &str) -> Option<String> {
+pub(crate) fn xml_status(body: &str) -> Option<String> {
     let start = body.find("<Status>")? + "<Status>".len();
     let len = body[start..].find("</Status>")?;
     Some(body[start..start + len].trim().to_string())
 }
 
 /// Whether a bucket policy denies requests made without TLS.
-fn denies_plain_http(policy: &str) -> bool {
+pub(crate) fn denies_plain_http(policy: &str) -> bool {
     use serde_json::Value;
     let Ok(doc) = serde_json::from_str::<Value>(policy) else {
         return false;

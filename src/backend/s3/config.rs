@@ -50,6 +50,10 @@ pub struct S3State {
     #[serde(default)]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: Option<Spanned<BTreeMap<String, String>>>,
+    /// Bucket settings the bootstrap module leaves alone (`tfboot adopt` sets them for a bucket's
+    /// own policy or lifecycle rules): `bucket_policy`, `lifecycle`.
+    #[serde(default)]
+    pub unmanaged: Vec<super::Unmanaged>,
 }
 
 /// An `[[env]]` for S3.
@@ -104,6 +108,7 @@ pub fn input(cfg: &LoadedConfig, s: &S3State, envs: &[S3Env]) -> ProjectInput {
                 .as_ref()
                 .map(|v| sourced("state.kms_key_arn", v)),
             tags: cfg.map_entries("state.tags", &s.tags),
+            unmanaged: s.unmanaged.clone(),
         }),
         bootstrap_dir: s
             .bootstrap_dir

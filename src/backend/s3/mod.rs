@@ -114,6 +114,26 @@ pub struct Lock {
     pub table: Option<String>,
 }
 
+/// A bucket setting the bootstrap module leaves to someone else (`state.unmanaged`): `tfboot
+/// adopt` keeps a bucket's own policy or lifecycle rules this way instead of replacing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmanaged {
+    /// The bucket policy (tfboot's is TLS-only).
+    BucketPolicy,
+    /// The lifecycle configuration (tfboot's expires noncurrent versions).
+    Lifecycle,
+}
+
+impl Unmanaged {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unmanaged::BucketPolicy => "bucket_policy",
+            Unmanaged::Lifecycle => "lifecycle",
+        }
+    }
+}
+
 /// The S3 bucket that holds all state, and its lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Store {
@@ -122,6 +142,14 @@ pub struct Store {
     pub encryption: StoreEncryption,
     pub tags: BTreeMap<String, String>,
     pub lock: Lock,
+    /// Bucket settings the module does not manage.
+    pub unmanaged: std::collections::BTreeSet<Unmanaged>,
+}
+
+impl Store {
+    pub fn manages(&self, what: Unmanaged) -> bool {
+        !self.unmanaged.contains(&what)
+    }
 }
 
 /// Retiring the lock table: what deleting `dynamodb.tf` means, and the safe order.
@@ -261,6 +289,7 @@ pub struct StoreInput {
     pub encryption_field: String,
     pub kms_key_arn: Option<Sourced>,
     pub tags: Vec<(Sourced, Sourced)>,
+    pub unmanaged: Vec<Unmanaged>,
 }
 
 impl StoreInput {
@@ -309,6 +338,7 @@ impl StoreInput {
                 mode: self.lock,
                 table,
             },
+            unmanaged: self.unmanaged.iter().copied().collect(),
         }
     }
 }

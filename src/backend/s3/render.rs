@@ -48,6 +48,8 @@ struct BootstrapContext {
     use_lockfile: bool,
     tags: BTreeMap<String, String>,
     backend: Vec<Setting>,
+    manage_policy: bool,
+    manage_lifecycle: bool,
 }
 
 /// Every file of the S3 bootstrap module, from the given templates.
@@ -132,6 +134,8 @@ pub(super) fn bootstrap_module(
         use_lockfile: store.lock.mode.uses_lockfile(),
         tags: store.tags.clone(),
         backend: settings(&own),
+        manage_policy: store.manages(super::Unmanaged::BucketPolicy),
+        manage_lifecycle: store.manages(super::Unmanaged::Lifecycle),
     };
     let ctx = Context::from_serialize(&ctx).map_err(|e| template_error("(context)", &e))?;
 
