@@ -4,7 +4,8 @@
 //! (against fake-gcs-server), tests/e2e/iam.sh (`tfboot iam-policy` linted by parliament and
 //! enforced by moto on real Terraform), tests/e2e/aws-cli.sh (`bootstrap --emit aws-cli` run twice
 //! with the real AWS CLI, then doctor and Terraform), tests/e2e/adopt.sh (a hand-made store taken over
-//! with import blocks and real Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
+//! with import blocks and real Terraform), tests/e2e/migrate.sh (`migrate-lock` over the example
+//! monorepo, both phases, locks verified with real Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
@@ -71,6 +72,11 @@ fn emitted_aws_cli_script_against_the_aws_emulator() {
 #[test]
 fn adopt_a_hand_made_store_against_the_aws_emulator() {
     run_e2e("adopt.sh", "e2e adopt");
+}
+
+#[test]
+fn migrate_lock_of_the_example_monorepo_against_the_aws_emulator() {
+    run_e2e("migrate.sh", "e2e migrate");
 }
 
 #[test]

@@ -275,3 +275,34 @@ fn adopt_checks_its_input_before_reading_the_store() {
         ["tfboot.toml"]
     );
 }
+
+#[test]
+fn migrate_lock_refuses_out_of_order_phases_and_old_terraform_offline() {
+    let sb = Sandbox::new();
+    let toml =
+        "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\n";
+    sb.write("tfboot.toml", toml);
+    sb.run(&["migrate-lock", "--phase", "s3"])
+        .code(2)
+        .stderr_has("run --phase both first");
+    sb.run(&["generate", "-q"]).ok();
+    sb.write(
+        "envs/dev/versions.tf",
+        "terraform {\n  required_version = \">= 1.5, < 1.10\"\n}\n",
+    );
+    sb.run(&["migrate-lock", "--phase", "both"])
+        .code(2)
+        .stderr_has("envs/dev (env dev): required_version >= 1.5, < 1.10 and >= 1.10.0 admits no Terraform >= 1.10");
+    assert_eq!(
+        sb.read("tfboot.toml"),
+        toml,
+        "a refused migration changes nothing"
+    );
+    sb.write(
+        "tfboot.toml",
+        &toml.replace("region", "lock = \"s3\"\nregion"),
+    );
+    sb.run(&["migrate-lock", "--phase", "both"])
+        .code(2)
+        .stderr_has("lock = \"s3\" already");
+}

@@ -105,6 +105,13 @@ impl Constraint {
         out
     }
 
+    /// True when `v` or some later version satisfies every constraint.
+    pub fn admits_from(&self, v: Version) -> bool {
+        let mut c = self.candidates();
+        c.extend([v, (v.0, v.1, v.2 + 1), (v.0, v.1 + 1, 0), (v.0 + 1, 0, 0)]);
+        c.into_iter().any(|c| c >= v && self.admits(c))
+    }
+
     /// True when some version below `v` satisfies every constraint.
     pub fn admits_below(&self, v: Version) -> bool {
         self.candidates()

@@ -27,6 +27,9 @@ pub enum LocksCommand {
     Show(ShowArgs),
     /// Remove a lock, only if it still holds the ID given (or read, with --older-than).
     Unlock(UnlockArgs),
+    /// After `migrate-lock --phase s3`: list, then delete (--yes), the `<key>-md5` digest items
+    /// of the retired DynamoDB table.
+    PruneDigests(super::migrate::PruneDigestsArgs),
 }
 
 /// Where the states come from: shared by every `locks` subcommand.
@@ -139,6 +142,7 @@ pub(super) fn cmd_locks(a: &LocksArgs, ui: Ui, out: &mut dyn Write) -> Result<i3
         Some(LocksCommand::List(l)) => cmd_list(l, ui, out),
         Some(LocksCommand::Show(s)) => cmd_show(s, out),
         Some(LocksCommand::Unlock(u)) => cmd_unlock(u, ui, out),
+        Some(LocksCommand::PruneDigests(p)) => super::migrate::cmd_prune_digests(p, out),
     }
 }
 

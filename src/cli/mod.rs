@@ -14,6 +14,8 @@ mod iam;
 mod init;
 #[cfg(feature = "live")]
 mod locks;
+#[cfg(feature = "live")]
+mod migrate;
 mod templates;
 
 pub use bootstrap::BootstrapArgs;
@@ -87,6 +89,10 @@ pub enum Command {
     /// exists, what the first apply changes, and (--apply) the bootstrap flow.
     #[cfg(feature = "live")]
     Adopt(Box<adopt::AdoptArgs>),
+    /// Move the state lock from DynamoDB to use_lockfile across the project, in Terraform's two
+    /// phases (both locks, then the lockfile alone).
+    #[cfg(feature = "live")]
+    MigrateLock(migrate::MigrateLockArgs),
     /// Check the live store: versioning, encryption, public access, the lock table's key.
     #[cfg(feature = "live")]
     Doctor(doctor::DoctorArgs),
@@ -135,6 +141,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Locks(a) => locks::cmd_locks(&a, ui, &mut out),
         #[cfg(feature = "live")]
         Command::Adopt(a) => adopt::cmd_adopt(&a, ui, &mut out, &mut err),
+        #[cfg(feature = "live")]
+        Command::MigrateLock(a) => migrate::cmd_migrate_lock(&a, ui, &mut out),
         #[cfg(feature = "live")]
         Command::Doctor(a) => doctor::cmd_doctor(&a, ui, &mut out),
         Command::IamPolicy(a) => iam::cmd_iam_policy(&a, ui, &mut out),

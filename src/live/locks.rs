@@ -545,3 +545,73 @@ mod tests {
         assert_eq!(info.who, "ci@runner");
     }
 }
+
+/// What a lock table still holds for one bucket once no root uses it: the `<bucket>/<key>-md5`
+/// digest items, and any lock item (a run still taking the table's lock).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableContents {
+    pub digests: Vec<String>,
+    pub locks: Vec<String>,
+}
+
+/// Scan `table` for the items of `bucket` (consistent reads, every page).
+pub async fn table_contents(clients: &Clients, bucket: &str, table: &str) -> Result<TableContents> {
+    let prefix = format!("{bucket}/");
+    let mut out = TableContents::default();
+    let mut pages = clients
+        .dynamodb
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            Error::Usage(format!(
+                "cannot scan the lock table {table}: {}",
+                describe(&e)
+            ))
+        })?;
+        for item in page.items() {
+            let Some(AttributeValue::S(lock_id)) = item.get("LockID") else {
+                continue;
+            };
+            if !lock_id.starts_with(&prefix) {
+                continue;
+            }
+            if item.contains_key("Info") {
+                out.locks.push(lock_id.clone());
+            } else if lock_id.ends_with("-md5") && item.contains_key("Digest") {
+                out.digests.push(lock_id.clone());
+            }
+        }
+    }
+    out.digests.sort();
+    out.locks.sort();
+    Ok(out)
+}
+
+/// Delete one digest item, only while it is one (a `Digest` and no lock `Info`).
+pub async fn delete_digest(clients: &Clients, table: &str, lock_id: &str) -> Result<bool> {
+    let res = clients
+        .dynamodb
+        .delete_item()
+        .table_name(table)
+        .key("LockID", AttributeValue::S(lock_id.to_string()))
+        .condition_expression("attribute_exists(Digest) AND attribute_not_exists(Info)")
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let why = describe(&e);
+            if why.starts_with("ConditionalCheckFailedException") {
+                Ok(false)
+            } else {
+                Err(Error::Usage(format!(
+                    "cannot delete {lock_id} from {table}: {why}"
+                )))
+            }
+        }
+    }
+}
