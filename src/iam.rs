@@ -365,6 +365,95 @@ pub fn policy_hcl(
     Ok(formatted)
 }
 
+/// A string literal of Google's Common Expression Language (IAM condition expressions).
+fn cel_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn format_hcl(src: &str, what: &str) -> crate::Result<String> {
+    let formatted = crate::hclfmt::format(src).map_err(|e| crate::Error::Template {
+        template: what.into(),
+        message: format!("rendered HCL the formatter rejects: {e}"),
+    })?;
+    crate::render::check_hcl(what, &formatted)?;
+    Ok(formatted)
+}
+
+/// gcs: what the backend calls are `objects.list` on the bucket (the workspaces under the
+/// prefix), and `objects.get`, `objects.create` and `objects.delete` of `<prefix>/<ws>.tfstate`
+/// and `<prefix>/<ws>.tflock` (an overwrite needs delete too; the lock is created with
+/// `ifGenerationMatch=0` and deleted on unlock). Listing is checked against the bucket, so an
+/// object-prefix condition cannot narrow it: a custom role with `objects.list` alone is bound
+/// without one, and a second custom role with the object permissions is bound with an IAM
+/// condition on the state's prefix (uniform bucket-level access, which the bootstrap module
+/// sets, is what makes IAM conditions apply).
+pub fn gcs_hcl(
+    store: &crate::backend::gcs::Store,
+    states: &[StateAccess],
+) -> crate::Result<String> {
+    let b = &store.bucket;
+    let mut src = format!(
+        "# Least-privilege access to the gcs state store gs://{b}, written by tfboot iam-policy.\n# Listing is checked on the bucket, not on an object, so no prefix condition can narrow it:\n# one role lists object names only; the other reads, writes and locks the state objects, bound\n# with a condition on each state's prefix.\nresource \"google_project_iam_custom_role\" \"tfboot_state_list\" {{\n  project = {p}\n  role_id = \"tfbootStateList\"\n  title = \"Terraform state: list the objects of the state bucket\"\n  permissions = [\"storage.objects.list\"]\n}}\n\nresource \"google_project_iam_custom_role\" \"tfboot_state_objects\" {{\n  project = {p}\n  role_id = \"tfbootStateObjects\"\n  title = \"Terraform state: read, write and lock state objects\"\n  permissions = [\"storage.objects.create\", \"storage.objects.delete\", \"storage.objects.get\"]\n}}\n",
+        p = quote_hcl(&store.project)
+    );
+    for s in states {
+        let n = hcl_name(&s.name);
+        let prefix = crate::backend::gcs::check::effective_prefix(&s.key);
+        let object_prefix = format!("projects/_/buckets/{b}/objects/{prefix}/");
+        let expression = format!("resource.name.startsWith({})", cel_string(&object_prefix));
+        src.push_str(&format!(
+            "\nvariable \"tfboot_state_member_{n}\" {{\n  description = {desc}\n  type = string\n}}\n\nresource \"google_storage_bucket_iam_member\" \"tfboot_state_list_{n}\" {{\n  bucket = {bq}\n  role = google_project_iam_custom_role.tfboot_state_list.name\n  member = var.tfboot_state_member_{n}\n}}\n\nresource \"google_storage_bucket_iam_member\" \"tfboot_state_{n}\" {{\n  bucket = {bq}\n  role = google_project_iam_custom_role.tfboot_state_objects.name\n  member = var.tfboot_state_member_{n}\n\n  condition {{\n    title = {title}\n    description = {cdesc}\n    expression = {expr}\n  }}\n}}\n",
+            desc = quote_hcl(&format!(
+                "Who runs Terraform against the state {} (gs://{b}/{prefix}): user:…, group:…, serviceAccount:… or principal://…",
+                s.name
+            )),
+            bq = quote_hcl(b),
+            title = quote_hcl(&format!("tfboot state {}", s.name).chars().take(100).collect::<String>()),
+            cdesc = quote_hcl(&format!("The state and lock objects under {prefix}/")),
+            expr = quote_hcl(&expression),
+        ));
+    }
+    format_hcl(&src, "iam-policy (gcs)")
+}
+
+/// azurerm: the backend (with `use_azuread_auth`, as tfboot writes it) lists, reads, writes,
+/// leases (the lock) and deletes blobs in the container: Storage Blob Data Contributor scoped to
+/// that container, nothing on the account. Every state in the container is then reachable:
+/// separate containers separate environments.
+pub fn azure_hcl(
+    store: &crate::backend::azurerm::Store,
+    states: &[StateAccess],
+) -> crate::Result<String> {
+    let mut src = format!(
+        "# Least-privilege access to the azurerm state container {c} of {a}, written by tfboot\n# iam-policy: Storage Blob Data Contributor on the container only (the backend lists, reads,\n# writes, leases and deletes its blobs). A role scoped to the container reaches every state in it.\ndata \"azurerm_storage_account\" \"tfboot_state\" {{\n  name = {aq}\n  resource_group_name = {rg}\n}}\n",
+        c = store.container,
+        a = store.storage_account,
+        aq = quote_hcl(&store.storage_account),
+        rg = quote_hcl(&store.resource_group),
+    );
+    for s in states {
+        let n = hcl_name(&s.name);
+        src.push_str(&format!(
+            "\nvariable \"tfboot_state_principal_id_{n}\" {{\n  description = {desc}\n  type = string\n}}\n\nresource \"azurerm_role_assignment\" \"tfboot_state_{n}\" {{\n  scope = \"${{data.azurerm_storage_account.tfboot_state.id}}/blobServices/default/containers/{c}\"\n  role_definition_name = \"Storage Blob Data Contributor\"\n  principal_id = var.tfboot_state_principal_id_{n}\n}}\n",
+            desc = quote_hcl(&format!(
+                "Object ID of the user, group or service principal that runs Terraform against the state {} ({})",
+                s.name, s.key
+            )),
+            c = crate::render::escape_hcl(&store.container),
+        ));
+    }
+    format_hcl(&src, "iam-policy (azurerm)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

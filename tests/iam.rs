@@ -150,9 +150,34 @@ fn refusals_name_the_choices() {
         "tfboot.toml",
         "[state]\nbackend = \"gcs\"\nbucket = \"acme-tfstate\"\nproject = \"acme-infra\"\nlocation = \"EU\"\n\n[[env]]\nname = \"dev\"\n",
     );
+    let run = sb.run(&["iam-policy"]).ok();
+    hcl::parse(&run.stdout).expect("gcs policy parses");
+    assert_eq!(tfboot::hclfmt::format(&run.stdout).unwrap(), run.stdout);
+    assert!(run.stdout.contains(r#"expression  = "resource.name.startsWith(\"projects/_/buckets/acme-tfstate/objects/envs/dev/\")""#), "{}", run.stdout);
+    crate::support::assert_terraform_fmt_clean_text(&run.stdout);
+    sb.run(&["iam-policy", "--format", "json"])
+        .code(2)
+        .stderr_has("use --format hcl");
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbackend = \"azurerm\"\nstorage_account = \"acmetfstate\"\nlocation = \"westeurope\"\n\n[[env]]\nname = \"dev\"\n",
+    );
+    let run = sb.run(&["iam-policy"]).ok();
+    hcl::parse(&run.stdout).expect("azurerm policy parses");
+    assert!(
+        run.stdout
+            .contains("/blobServices/default/containers/tfstate\""),
+        "{}",
+        run.stdout
+    );
+    crate::support::assert_terraform_fmt_clean_text(&run.stdout);
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbackend = \"consul\"\naddress = \"consul.internal:8501\"\npath_prefix = \"tfstate\"\n\n[[env]]\nname = \"dev\"\n",
+    );
     sb.run(&["iam-policy"])
         .code(2)
-        .stderr_has("iam-policy writes AWS IAM policies, for s3 stores");
+        .stderr_has("consul has its own ACLs");
 }
 
 #[test]

@@ -26,8 +26,10 @@ pub struct IamPolicyArgs {
     /// Every environment and discovered root, one policy each.
     #[arg(long)]
     pub all: bool,
-    #[arg(long, value_enum, default_value_t = PolicyFormat::Json)]
-    pub format: PolicyFormat,
+    /// [default: json for s3; hcl for gcs and azurerm, whose roles and bindings are Terraform
+    /// resources rather than a policy document]
+    #[arg(long, value_enum)]
+    pub format: Option<PolicyFormat>,
     /// The ARN of the KMS key the bootstrap module created (`terraform output -raw kms_key_arn`
     /// in it): the policy names that key instead of any key carrying the alias.
     #[arg(long)]
@@ -79,16 +81,31 @@ pub(super) fn cmd_iam_policy(a: &IamPolicyArgs, ui: Ui, out: &mut dyn Write) -> 
     let config = crate::config::locate(a.config.as_deref())?;
     let cfg = LoadedConfig::load(&config)?;
     let project = ProjectInput::from_config(&cfg).build()?;
-    let crate::backend::Store::S3(store) = &project.store else {
-        return Err(Error::Usage(format!(
-            "{}: state.backend = {:?}: iam-policy writes AWS IAM policies, for s3 stores; this version has no policy for {} stores",
-            config.display(),
-            project.store.kind().name(),
-            project.store.kind().name()
-        )));
+    use crate::backend::Store;
+    let kind = project.store.kind().name();
+    let format = match (&project.store, a.format) {
+        (Store::S3(_), f) => f.unwrap_or(PolicyFormat::Json),
+        (Store::Gcs(_) | Store::Azurerm(_), None | Some(PolicyFormat::Hcl)) => PolicyFormat::Hcl,
+        (Store::Gcs(_) | Store::Azurerm(_), Some(PolicyFormat::Json)) => {
+            return Err(Error::Usage(format!(
+                "--format json: a {kind} store's access is roles and bindings, not a JSON policy document; use --format hcl (the Terraform resources that grant it)"
+            )))
+        }
+        _ => {
+            return Err(Error::Usage(format!(
+                "{}: state.backend = {kind:?}: iam-policy writes access for s3 (IAM), gcs (Cloud IAM) and azurerm (Azure RBAC) stores; {kind} has its own ACLs (the bootstrap module writes them)",
+                config.display(),
+            )))
+        }
     };
-    if let Some(arn) = &a.kms_key_arn {
-        let s = Sourced::flag("--kms-key-arn", arn.clone());
+    if a.kms_key_arn.is_some() && !matches!(project.store, Store::S3(_)) {
+        return Err(Error::Usage(format!(
+            "--kms-key-arn is for s3 stores; this one is {kind}"
+        )));
+    }
+    if let Some(Store::S3(store)) = Some(&project.store).filter(|_| a.kms_key_arn.is_some()) {
+        let arn = a.kms_key_arn.as_deref().unwrap_or_default();
+        let s = Sourced::flag("--kms-key-arn", arn);
         if let Err(rule) = crate::backend::s3::validate::kms_key_arn(arn, &store.region) {
             return Err(Error::Invalid(vec![s.invalid(rule)]));
         }
@@ -152,7 +169,7 @@ pub(super) fn cmd_iam_policy(a: &IamPolicyArgs, ui: Ui, out: &mut dyn Write) -> 
         chosen
     };
     // Names that would collide as HCL data source names.
-    if a.format == PolicyFormat::Hcl {
+    if format == PolicyFormat::Hcl {
         let mut seen = std::collections::BTreeMap::new();
         for s in &chosen {
             if let Some(other) = seen.insert(iam::hcl_name(&s.name), s.name.clone()) {
@@ -164,7 +181,21 @@ pub(super) fn cmd_iam_policy(a: &IamPolicyArgs, ui: Ui, out: &mut dyn Write) -> 
             }
         }
     }
-    let text = match (a.format, a.all || chosen.len() > 1) {
+    let store = match &project.store {
+        Store::S3(s3) => s3,
+        Store::Gcs(g) => {
+            out.write_all(iam::gcs_hcl(g, &chosen)?.as_bytes())
+                .map_err(|e| Error::io("stdout", e))?;
+            return Ok(0);
+        }
+        Store::Azurerm(az) => {
+            out.write_all(iam::azure_hcl(az, &chosen)?.as_bytes())
+                .map_err(|e| Error::io("stdout", e))?;
+            return Ok(0);
+        }
+        _ => return Ok(2),
+    };
+    let text = match (format, a.all || chosen.len() > 1) {
         (PolicyFormat::Hcl, _) => iam::policy_hcl(store, &chosen, key_arn)?,
         (PolicyFormat::Json, false) => {
             let one = chosen.first().map(|s| iam::policy_json(store, s, key_arn));
