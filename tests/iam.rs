@@ -249,6 +249,18 @@ fn emit_aws_cli_prints_a_script_and_writes_nothing() {
     .code(2)
     .stderr_has("--emit aws-cli builds s3 stores; this one is gcs");
     sb.assert_empty();
+    // What tfboot.toml leaves to the bucket, the script leaves alone too.
+    sb.write(
+        "tfboot.toml",
+        "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\nunmanaged = [\"bucket_policy\", \"lifecycle\"]\n",
+    );
+    let script = sb.run(&["bootstrap", "--emit", "aws-cli"]).ok().stdout;
+    assert!(!script.contains("put-bucket-policy"), "{script}");
+    assert!(
+        !script.contains("put-bucket-lifecycle-configuration"),
+        "{script}"
+    );
+    assert!(script.contains("the bucket policy is the bucket's own (state.unmanaged): not touched"));
 }
 
 #[test]

@@ -224,5 +224,13 @@ pub fn aws_cli_script(store: &Store, templates: &Templates) -> Result<String> {
         &(!none).then(|| json_q(tag_list("Key", "Value"))),
     );
     ctx.insert("backend_lines", &backend_lines);
+    ctx.insert(
+        "manage_policy",
+        &store.manages(super::Unmanaged::BucketPolicy),
+    );
+    ctx.insert(
+        "manage_lifecycle",
+        &store.manages(super::Unmanaged::Lifecycle),
+    );
     templates.render("s3/aws-cli.sh.tera", &ctx, FileKind::Plain)
 }
