@@ -293,6 +293,20 @@ pub fn add_project(
             };
             let kms = store.encryption.backend_kms_key_id().map(str::to_string);
             for (what, dir, key) in states {
+                // An env's own workspace_key_prefix, else Terraform's default.
+                let workspace_key_prefix = project
+                    .envs
+                    .iter()
+                    .find(|e| format!("env {}", e.name) == what)
+                    .and_then(|e| {
+                        e.attributes.iter().find_map(|(n, v)| match (n, v) {
+                            (&"workspace_key_prefix", crate::backend::BackendValue::String(p)) => {
+                                Some(p.clone())
+                            }
+                            _ => None,
+                        })
+                    })
+                    .unwrap_or_else(|| "env:".into());
                 out.add(
                     target.clone(),
                     KnownState {
@@ -301,7 +315,7 @@ pub fn add_project(
                         key,
                         table: table.clone(),
                         lockfile: matches!(store.lock.mode, LockMode::S3 | LockMode::Both),
-                        workspace_key_prefix: "env:".into(),
+                        workspace_key_prefix,
                         kms_key_id: kms.clone(),
                         backend_config: None,
                     },
@@ -623,4 +637,36 @@ pub fn collect(
         from_paths(paths, &mut out)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_envs_own_workspace_key_prefix_is_where_its_workspaces_are() {
+        let text = "[state]\nbucket = \"acme-tfstate\"\nregion = \"eu-west-1\"\n\n[[env]]\nname = \"dev\"\n\n[[env]]\nname = \"prod\"\nworkspace_key_prefix = \"workspaces\"\n";
+        let cfg =
+            crate::config::LoadedConfig::parse(Path::new("tfboot.toml"), text.into()).unwrap();
+        let project = crate::model::ProjectInput::from_config(&cfg)
+            .build()
+            .unwrap();
+        let mut t = Targets {
+            groups: Vec::new(),
+            skipped: Vec::new(),
+            sources: Vec::new(),
+        };
+        let states = project
+            .envs
+            .iter()
+            .map(|e| (format!("env {}", e.name), e.name.clone(), e.key.clone()))
+            .collect();
+        add_project(&mut t, Path::new("tfboot.toml"), &project, states);
+        let prefixes: Vec<(&str, &str)> = t.groups[0]
+            .states
+            .iter()
+            .map(|s| (s.what.as_str(), s.workspace_key_prefix.as_str()))
+            .collect();
+        assert_eq!(prefixes, [("env dev", "env:"), ("env prod", "workspaces")]);
+    }
 }
