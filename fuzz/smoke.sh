@@ -28,7 +28,7 @@ for target in config_loader check_module renderer formatter; do
   status=0
   cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=512 \
     > "$work.log" 2>&1 || status=$?
-  grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs|SUMMARY|thread '|panicked)" "$work.log" || tail -n 5 "$work.log"
+  grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs|SUMMARY|thread .|panicked|error(\[E[0-9]+\])?:)" "$work.log" || tail -n 5 "$work.log"
   rm -rf "$work" "$work.log"
   [ "$status" -eq 0 ] || { echo "fuzz: $target FAILED (crash input under fuzz/artifacts/$target)"; exit 1; }
 done

@@ -58,6 +58,7 @@ fuzz_target!(|input: Input| {
                 encryption_field: "--encryption".into(),
                 kms_key_arn: None,
                 tags: pairs,
+                unmanaged: Vec::new(),
             }),
             EnvOptions::S3(s3::EnvOptions {
                 role_arn: None,
