@@ -795,6 +795,7 @@ mod tests {
             location: "EU".into(),
             encryption: crate::backend::gcs::StoreEncryption::Google,
             labels: Default::default(),
+            unmanaged: Default::default(),
         })
     }
 

@@ -94,6 +94,7 @@ fn gcs_input(envs: &[(String, Option<String>, bool)], layout: Layout) -> Project
             encryption_field: "--encryption".into(),
             kms_key: None,
             labels: vec![(Sourced::flag("k", "team"), Sourced::flag("v", "platform"))],
+            unmanaged: Vec::new(),
         }),
         bootstrap_dir: None,
         bootstrap_key: None,

@@ -43,6 +43,7 @@ fuzz_target!(|input: Input| {
                 encryption_field: "--encryption".into(),
                 kms_key: None,
                 labels: pairs,
+                unmanaged: Vec::new(),
             }),
             EnvOptions::None,
             "prefix",

@@ -375,6 +375,7 @@ fn store_from_flags(
                     encryption_field,
                     kms_key: a.kms_key.clone().map(|k| Sourced::flag("--kms-key", k)),
                     labels: parse_pairs("--label", &a.labels)?,
+                    unmanaged: Vec::new(),
                 }),
                 a.prefix.clone().map(|p| Sourced::flag("--prefix", p)),
             )

@@ -239,6 +239,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                     encryption_field: "encryption".into(),
                     kms_key: None,
                     labels: Vec::new(),
+                    unmanaged: Vec::new(),
                 }),
                 text,
             )

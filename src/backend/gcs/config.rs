@@ -52,6 +52,10 @@ pub struct GcsState {
     #[serde(default)]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub labels: Option<Spanned<BTreeMap<String, String>>>,
+    /// Bucket settings the module leaves as they are instead of managing them: `lifecycle` keeps
+    /// the bucket's own lifecycle rules (what `tfboot adopt` writes for a bucket that has some).
+    #[serde(default)]
+    pub unmanaged: Vec<super::Unmanaged>,
 }
 
 /// An `[[env]]` for gcs.
@@ -96,6 +100,7 @@ pub fn input(cfg: &LoadedConfig, s: &GcsState, envs: &[GcsEnv]) -> ProjectInput 
             encryption_field: "state.encryption".into(),
             kms_key: s.kms_key.as_ref().map(|v| sourced("state.kms_key", v)),
             labels: cfg.map_entries("state.labels", &s.labels),
+            unmanaged: s.unmanaged.clone(),
         }),
         bootstrap_dir: s
             .bootstrap_dir

@@ -61,6 +61,24 @@ pub enum StoreEncryption {
     Google,
 }
 
+/// A bucket setting the gcs bootstrap module leaves to someone else (`state.unmanaged`): `tfboot
+/// adopt` keeps a bucket's own lifecycle rules this way instead of replacing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "GcsUnmanaged")]
+pub enum Unmanaged {
+    /// The bucket's lifecycle rules (tfboot's deletes old noncurrent versions).
+    Lifecycle,
+}
+
+impl Unmanaged {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unmanaged::Lifecycle => "lifecycle",
+        }
+    }
+}
+
 /// The Cloud Storage bucket that holds all state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Store {
@@ -70,9 +88,15 @@ pub struct Store {
     pub location: String,
     pub encryption: StoreEncryption,
     pub labels: BTreeMap<String, String>,
+    /// Bucket settings the module does not manage.
+    pub unmanaged: std::collections::BTreeSet<Unmanaged>,
 }
 
 impl Store {
+    pub fn manages(&self, what: Unmanaged) -> bool {
+        !self.unmanaged.contains(&what)
+    }
+
     /// The provider's default region: the bucket's location when it is a region.
     pub fn region(&self) -> Option<String> {
         (validate::location_kind(&self.location) == Some(validate::LocationKind::Region))
@@ -209,6 +233,7 @@ pub struct StoreInput {
     pub encryption_field: String,
     pub kms_key: Option<Sourced>,
     pub labels: Vec<(Sourced, Sourced)>,
+    pub unmanaged: Vec<Unmanaged>,
 }
 
 /// Key ring and key names allow `[A-Za-z0-9_-]{1,63}`; bucket names may hold `.` and be longer.
@@ -272,6 +297,7 @@ impl StoreInput {
             location: self.location.value.clone(),
             encryption,
             labels,
+            unmanaged: self.unmanaged.iter().copied().collect(),
         }
     }
 }

@@ -55,6 +55,7 @@ struct BootstrapContext {
     apply_command: String,
     encryption_summary: String,
     lock_summary: String,
+    manage_lifecycle: bool,
     // Raw values for user templates (`--templates`), to be written with `| hcl` / `| hcl_key`.
     labels: BTreeMap<String, String>,
     backend: Vec<Setting>,
@@ -144,6 +145,7 @@ pub(super) fn bootstrap_module(
             "{}. Terraform writes the lock only if none exists and removes it when done; `terraform force-unlock` takes the lock object's generation number (shown as the lock ID).",
             store.lock_summary()
         ),
+        manage_lifecycle: store.manages(super::Unmanaged::Lifecycle),
         labels: store.labels.clone(),
         backend: settings(&own),
     };
