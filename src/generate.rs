@@ -127,6 +127,10 @@ fn root_still_there(file: &Path) -> bool {
     })
 }
 
+/// A line of the `imports.tf` that `tfboot adopt` writes into the bootstrap module: generate
+/// does not call that file stale.
+pub const ADOPT_IMPORTS_MARK: &str = "Written by tfboot adopt;";
+
 fn stale_files<'a>(
     root: &Path,
     store: &crate::backend::Store,
@@ -135,6 +139,10 @@ fn stale_files<'a>(
     candidates
         .filter_map(|rel| {
             let text = std::fs::read_to_string(root.join(rel)).ok()?;
+            // `tfboot adopt`'s import blocks belong to the module until the user deletes them.
+            if text.contains(ADOPT_IMPORTS_MARK) {
+                return None;
+            }
             let edited = match crate::write::provenance(&text) {
                 crate::write::Provenance::Foreign => return None,
                 crate::write::Provenance::Edited => true,

@@ -5,7 +5,8 @@
 //! enforced by moto on real Terraform), tests/e2e/aws-cli.sh (`bootstrap --emit aws-cli` run twice
 //! with the real AWS CLI, then doctor and Terraform), tests/e2e/adopt.sh (a hand-made store taken over
 //! with import blocks and real Terraform), tests/e2e/migrate.sh (`migrate-lock` over the example
-//! monorepo, both phases, locks verified with real Terraform) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
+//! monorepo, both phases, locks verified with real Terraform), tests/e2e/adopt-gcs.sh (a hand-made
+//! Cloud Storage bucket taken over) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
@@ -82,4 +83,9 @@ fn migrate_lock_of_the_example_monorepo_against_the_aws_emulator() {
 #[test]
 fn doctor_against_the_aws_emulator() {
     run_e2e("doctor.sh", "e2e doctor");
+}
+
+#[test]
+fn adopt_a_hand_made_gcs_bucket_against_the_gcs_emulator() {
+    run_e2e("adopt-gcs.sh", "e2e adopt-gcs");
 }

@@ -286,11 +286,11 @@ fn adopt_checks_its_input_before_reading_the_store() {
     sb.run(&["adopt"]).code(2).stderr_has("tfboot.toml");
     sb.write(
         "tfboot.toml",
-        "[state]\nbackend = \"gcs\"\nbucket = \"acme-tfstate\"\nproject = \"acme-infra\"\nlocation = \"EU\"\n",
+        "[state]\nbackend = \"consul\"\naddress = \"consul.internal:8501\"\npath_prefix = \"tfstate\"\n",
     );
     sb.run(&["adopt"])
         .code(2)
-        .stderr_has("adopt takes over s3 stores in this version");
+        .stderr_has("adopt takes over s3, gcs and azurerm stores");
     // A store that cannot be reached: exit 2, nothing written.
     sb.write(
         "tfboot.toml",

@@ -4,40 +4,74 @@
 
 use super::*;
 use crate::backend::s3::{Encryption, StoreEncryption, Unmanaged};
+use crate::live::adopt::gcs::FoundGcs;
 use crate::live::adopt::{self, FoundS3, FoundSse};
-use crate::live::targets::S3Target;
+use crate::live::targets::{GcsTarget, S3Target};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  tfboot adopt --bucket acme-tfstate --region eu-west-1 --lock-table terraform-locks\n  tfboot adopt --apply        # the store tfboot.toml names\nExit codes: 0 written (and applied), 1 a terraform step failed, 2 usage, a store that cannot be adopted, or tfboot.toml disagreeing with what must be kept"
+    group = clap::ArgGroup::new("store").args(["bucket", "storage_account"]),
+    after_help = "Examples:\n  tfboot adopt --bucket acme-tfstate --region eu-west-1 --lock-table terraform-locks\n  tfboot adopt --backend gcs --bucket acme-tfstate --project acme-infra\n  tfboot adopt --backend azurerm --storage-account acmetfstate --resource-group acme-tfstate-rg --location westeurope\n  tfboot adopt --apply        # the store tfboot.toml names\nExit codes: 0 written (and applied), 1 a terraform step failed, 2 usage, a store that cannot be adopted, or tfboot.toml disagreeing with what must be kept"
 )]
 pub struct AdoptArgs {
-    /// The existing state bucket. Without it, the store tfboot.toml names (see --config).
+    /// Backend of the store [default: s3; gcs with --project; azurerm with --storage-account].
+    #[arg(long, value_enum, requires = "store")]
+    pub backend: Option<BackendKind>,
+    /// The existing state bucket (s3, gcs). Without it (or --storage-account), the store
+    /// tfboot.toml names (see --config).
     #[arg(long)]
     pub bucket: Option<String>,
-    /// Its region [default: AWS_REGION, else AWS_DEFAULT_REGION].
-    #[arg(long, requires = "bucket")]
+    /// s3: its region [default: AWS_REGION, else AWS_DEFAULT_REGION].
+    #[arg(long, requires = "store")]
     pub region: Option<String>,
-    /// The existing DynamoDB lock table [default: <bucket>-lock when it exists, else none].
-    #[arg(long, requires = "bucket")]
+    /// gcs: the project ID the bucket is in [default: GOOGLE_CLOUD_PROJECT, else
+    /// CLOUDSDK_CORE_PROJECT].
+    #[arg(long, requires = "store")]
+    pub project: Option<String>,
+    /// gcs: the bucket's location [default: the one the bucket reports]. azurerm: the account's
+    /// Azure region (required: the data plane does not report it).
+    #[arg(long, requires = "store")]
+    pub location: Option<String>,
+    /// gcs: a label for the module's resources, KEY=VALUE (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE", requires = "store")]
+    pub labels: Vec<String>,
+    /// azurerm: the existing storage account that holds the state.
+    #[arg(long)]
+    pub storage_account: Option<String>,
+    /// azurerm: its resource group [default: <storage-account>-rg].
+    #[arg(long, requires = "store")]
+    pub resource_group: Option<String>,
+    /// azurerm: the blob container of the state [default: tfstate].
+    #[arg(long, requires = "store")]
+    pub container: Option<String>,
+    /// azurerm: the subscription the account is in [default: ARM_SUBSCRIPTION_ID]; the import
+    /// IDs name it.
+    #[arg(long, requires = "store")]
+    pub subscription_id: Option<String>,
+    /// s3: the existing DynamoDB lock table [default: <bucket>-lock when it exists, else none].
+    #[arg(long, requires = "store")]
     pub lock_table: Option<String>,
-    /// The lock the module sets up [default: dynamodb when a lock table exists, else s3].
-    #[arg(long, value_enum, requires = "bucket")]
+    /// s3: the lock the module sets up [default: dynamodb when a lock table exists, else s3].
+    #[arg(long, value_enum, requires = "store")]
     pub lock: Option<LockMode>,
-    /// A tag for every resource, KEY=VALUE (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", requires = "bucket")]
+    /// s3, azurerm: a tag for every resource, KEY=VALUE (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE", requires = "store")]
     pub tags: Vec<String>,
-    /// State key of the module itself [default: bootstrap/terraform.tfstate].
-    #[arg(long, requires = "bucket")]
+    /// s3, azurerm: state key of the module itself [default: bootstrap/terraform.tfstate].
+    #[arg(long, requires = "store")]
     pub key: Option<String>,
+    /// gcs: state prefix of the module itself [default: bootstrap].
+    #[arg(long, requires = "store")]
+    pub prefix: Option<String>,
     /// Directory to write the module to [default: bootstrap].
-    #[arg(long, requires = "bucket")]
+    #[arg(long, requires = "store")]
     pub out: Option<PathBuf>,
     /// Config file [default: tfboot.toml here or in a parent directory].
-    #[arg(long, conflicts_with = "bucket")]
+    #[arg(long, conflicts_with = "store")]
     pub config: Option<PathBuf>,
     /// Use tfboot's defaults for what would otherwise be kept as found (a KMS key of the
-    /// bucket's, its own policy and lifecycle rules): the first apply replaces them.
+    /// bucket's, its own policy and lifecycle rules, gcs: Google-managed keys): the first
+    /// apply replaces them.
     #[arg(long)]
     pub defaults: bool,
     /// Overwrite files tfboot did not generate, or that were edited since.
@@ -100,23 +134,64 @@ fn own_key(found: &FoundS3) -> Option<String> {
     }
 }
 
+/// What adopting one store comes to: the module to write and what its first apply does.
+struct Adopting {
+    /// The store in one word: `s3://acme-tfstate`.
+    what: String,
+    /// The directory paths in the project are relative to.
+    root: PathBuf,
+    project: Project,
+    adoption: adopt::Adoption,
+    /// The command the module's README shows.
+    apply_command: String,
+    /// The command to run next (adopt with --apply).
+    next_command: String,
+    templates: crate::templates::Templates,
+    /// The `[state]` lines of a tfboot.toml for this module (from flags only).
+    section: Vec<String>,
+    /// Lines to say after the changes.
+    notes: Vec<String>,
+}
+
 pub(super) fn cmd_adopt(
     a: &AdoptArgs,
     ui: Ui,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32> {
-    let (root, project, found, apply_command, templates) = match &a.bucket {
-        Some(bucket) => from_flags(a, bucket)?,
-        None => from_config(a)?,
+    let from_flags = a.bucket.is_some() || a.storage_account.is_some();
+    let ad = if from_flags {
+        let backend = a.backend.unwrap_or(if a.storage_account.is_some() {
+            BackendKind::Azurerm
+        } else if a.project.is_some() {
+            BackendKind::Gcs
+        } else {
+            BackendKind::S3
+        });
+        flags_belong_to(a, backend)?;
+        match backend {
+            BackendKind::S3 => s3_from_flags(a)?,
+            BackendKind::Gcs => gcs_from_flags(a)?,
+            other => return Err(nothing_to_adopt(other.name())),
+        }
+    } else {
+        from_config(a)?
     };
-    let crate::backend::Store::S3(store) = &project.store else {
-        return Err(Error::Usage("adopt takes over s3 stores".into()));
-    };
-    let adoption = adopt::plan(store, &found);
+    let Adopting {
+        what,
+        root,
+        project,
+        adoption,
+        apply_command,
+        next_command,
+        templates,
+        section,
+        notes,
+    } = ad;
     let dir = project.bootstrap.dir.clone();
-    let mut imports = String::from(
-        "# Resources that existed before this module: its first apply takes them over instead of\n# failing to create them (Terraform >= 1.5). Written by tfboot adopt; once applied they change\n# nothing, and the file can be deleted.\n",
+    let mut imports = format!(
+        "# Resources that existed before this module: its first apply takes them over instead of\n# failing to create them (Terraform >= 1.5). {} once applied they change\n# nothing, and the file can be deleted.\n",
+        crate::generate::ADOPT_IMPORTS_MARK
     );
     for (to, id) in &adoption.imports {
         imports.push_str(&format!(
@@ -147,9 +222,8 @@ pub(super) fn cmd_adopt(
     w(
         out,
         format!(
-            "adopting s3://{} ({}): {} existing resource(s) imported",
-            store.bucket,
-            store.region,
+            "adopting {what} ({}): {} existing resource(s) imported",
+            project.store.place(),
             adoption.imports.len()
         ),
     )?;
@@ -167,21 +241,16 @@ pub(super) fn cmd_adopt(
             w(out, format!("  change  {c}"))?;
         }
     }
-    if let Some(k) = store.encryption.backend_kms_key_id() {
-        w(
-            out,
-            format!(
-                "  note    root modules' backends need kms_key_id = \"{k}\": with only encrypt = true Terraform writes their state with SSE-S3 (`tfboot generate` writes it; `tfboot doctor PATH` checks hand-written ones)"
-            ),
-        )?;
+    for n in adoption.notes.iter().chain(&notes) {
+        w(out, format!("  note    {n}"))?;
     }
     execute_and_report(&generation.plan, ui, out)?;
-    if a.bucket.is_some() && !ui.quiet {
+    if !section.is_empty() && !ui.quiet {
         w(
             out,
             "to keep generating it from a tfboot.toml, its [state] section is:",
         )?;
-        for line in state_section(store, &project) {
+        for line in &section {
             w(out, format!("  {line}"))?;
         }
     }
@@ -192,7 +261,7 @@ pub(super) fn cmd_adopt(
                 out,
                 "next, review the imports and changes with a plan, then apply:",
             )?;
-            w(out, format!("  {apply_command}"))?;
+            w(out, format!("  {next_command}"))?;
         }
         return Ok(0);
     }
@@ -207,6 +276,47 @@ pub(super) fn cmd_adopt(
         out,
         err,
     )
+}
+
+fn nothing_to_adopt(backend: &str) -> Error {
+    Error::Usage(format!(
+        "adopt takes over s3, gcs and azurerm stores; a {backend} store has no bucket or account to import (`tfboot bootstrap --backend {backend}` writes its module)"
+    ))
+}
+
+/// Flags of another backend than the one adopted: exit 2 naming them.
+fn flags_belong_to(a: &AdoptArgs, backend: BackendKind) -> Result<()> {
+    use BackendKind::{Azurerm, Gcs, S3};
+    let given: [(bool, &str, &[BackendKind]); 13] = [
+        (a.bucket.is_some(), "--bucket", &[S3, Gcs]),
+        (a.region.is_some(), "--region", &[S3]),
+        (a.lock_table.is_some(), "--lock-table", &[S3]),
+        (a.lock.is_some(), "--lock", &[S3]),
+        (!a.tags.is_empty(), "--tag", &[S3, Azurerm]),
+        (a.key.is_some(), "--key", &[S3, Azurerm]),
+        (a.project.is_some(), "--project", &[Gcs]),
+        (a.location.is_some(), "--location", &[Gcs, Azurerm]),
+        (!a.labels.is_empty(), "--label", &[Gcs]),
+        (a.prefix.is_some(), "--prefix", &[Gcs]),
+        (a.storage_account.is_some(), "--storage-account", &[Azurerm]),
+        (a.resource_group.is_some(), "--resource-group", &[Azurerm]),
+        (
+            a.container.is_some() || a.subscription_id.is_some(),
+            "--container/--subscription-id",
+            &[Azurerm],
+        ),
+    ];
+    for (is_given, flag, backends) in given {
+        if is_given && !backends.contains(&backend) {
+            let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+            return Err(Error::Usage(format!(
+                "{flag} is for {} stores, and this adopts a {} store",
+                names.join(" and "),
+                backend.name()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `[state]` lines of a tfboot.toml that describes the adopted module.
@@ -267,15 +377,20 @@ fn toml_key(k: &str) -> String {
     }
 }
 
-type Adopting = (
-    PathBuf,
-    Project,
-    FoundS3,
-    String,
-    crate::templates::Templates,
-);
+/// The note every s3 adoption ends with when the state is KMS-encrypted.
+fn s3_notes(store: &crate::backend::s3::Store) -> Vec<String> {
+    store
+        .encryption
+        .backend_kms_key_id()
+        .map(|k| format!(
+            "root modules' backends need kms_key_id = \"{k}\": with only encrypt = true Terraform writes their state with SSE-S3 (`tfboot generate` writes it; `tfboot doctor PATH` checks hand-written ones)"
+        ))
+        .into_iter()
+        .collect()
+}
 
-fn from_flags(a: &AdoptArgs, bucket: &str) -> Result<Adopting> {
+fn s3_from_flags(a: &AdoptArgs) -> Result<Adopting> {
+    let bucket = a.bucket.as_deref().unwrap_or_default();
     let region = match &a.region {
         Some(r) => Sourced::flag("--region", r.clone()),
         None => region_from_env().ok_or_else(|| {
@@ -394,25 +509,43 @@ fn from_flags(a: &AdoptArgs, bucket: &str) -> Result<Adopting> {
         cmd.push_str(" --defaults");
     }
     cmd.push_str(" --apply");
-    Ok((
-        PathBuf::new(),
+    let crate::backend::Store::S3(store) = &project.store else {
+        return Err(nothing_to_adopt(project.store.kind().name()));
+    };
+    let adoption = adopt::plan(store, &found);
+    let section = state_section(store, &project);
+    let notes = s3_notes(store);
+    Ok(Adopting {
+        what: format!("s3://{bucket}"),
+        root: PathBuf::new(),
         project,
-        found,
-        cmd,
-        load_templates(None, None)?,
-    ))
+        adoption,
+        apply_command: cmd.clone(),
+        next_command: cmd,
+        templates: load_templates(None, None)?,
+        section,
+        notes,
+    })
 }
 
 fn from_config(a: &AdoptArgs) -> Result<Adopting> {
     let config = crate::config::locate(a.config.as_deref())?;
     let cfg = LoadedConfig::load(&config)?;
     let project = ProjectInput::from_config(&cfg).build()?;
-    let crate::backend::Store::S3(store) = &project.store else {
-        return Err(Error::Usage(format!(
-            "{}: state.backend = {:?}: adopt takes over s3 stores in this version",
-            config.display(),
-            project.store.kind().name()
-        )));
+    let store = match &project.store {
+        crate::backend::Store::S3(store) => store,
+        crate::backend::Store::Gcs(_) => return gcs_from_config(a, &config, &cfg, project),
+        other => {
+            return Err(Error::Usage(format!(
+                "{}: state.backend = {:?}: {}",
+                config.display(),
+                other.kind().name(),
+                match nothing_to_adopt(other.kind().name()) {
+                    Error::Usage(m) => m,
+                    e => e.to_string(),
+                }
+            )))
+        }
     };
     let target = S3Target {
         bucket: store.bucket.clone(),
@@ -461,11 +594,280 @@ fn from_config(a: &AdoptArgs) -> Result<Adopting> {
         )));
     }
     let templates = load_templates(None, Some(&cfg))?;
-    Ok((
-        cfg.base_dir(),
+    let adoption = adopt::plan(store, &found);
+    let notes = s3_notes(store);
+    Ok(Adopting {
+        what: format!("s3://{}", store.bucket),
+        root: cfg.base_dir(),
         project,
-        found,
-        config_apply_command(&config).replace("bootstrap --apply", "adopt --apply"),
+        adoption,
+        // The README says what `generate` writes there: both run the same flow, imports
+        // included.
+        apply_command: README_APPLY_COMMAND.into(),
+        next_command: config_apply_command(&config).replace("bootstrap --apply", "adopt --apply"),
         templates,
-    ))
+        section: Vec::new(),
+        notes,
+    })
+}
+
+/// The location the module names for a gcs bucket: the one given, which must be the bucket's
+/// (a bucket cannot move), else the one the bucket reports.
+fn gcs_location(found: &FoundGcs, given: Option<&str>, field: &str) -> Result<String> {
+    match (given, found.location.as_deref()) {
+        (Some(g), Some(f)) if !g.eq_ignore_ascii_case(f) => Err(Error::Usage(format!(
+            "{field} is {g}, but the bucket is in {f}: a bucket's location cannot change, and the module must name it"
+        ))),
+        (Some(g), _) => Ok(g.to_string()),
+        (None, Some(f)) => {
+            let lower = f.to_ascii_lowercase();
+            let region = crate::backend::gcs::validate::location_kind(&lower)
+                == Some(crate::backend::gcs::validate::LocationKind::Region);
+            Ok(if region { lower } else { f.to_string() })
+        }
+        (None, None) => Err(Error::Usage(
+            "the bucket's metadata names no location: pass --location".into(),
+        )),
+    }
+}
+
+/// The full name of the key the gcs module would create for this bucket.
+fn gcs_created_key(bucket: &str, project: &str, location: &str) -> String {
+    let kms_location = crate::backend::gcs::validate::kms_locations_for(location)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    format!(
+        "projects/{project}/locations/{kms_location}/keyRings/{}/cryptoKeys/state",
+        crate::backend::gcs::key_ring_for(bucket)
+    )
+}
+
+fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
+    use crate::backend::gcs::{validate, Encryption, Unmanaged};
+    let Some(bucket) = a.bucket.as_deref() else {
+        return Err(Error::Usage(
+            "--bucket names the Cloud Storage bucket to adopt".into(),
+        ));
+    };
+    let project = match &a.project {
+        Some(p) => Sourced::flag("--project", p.clone()),
+        None => super::bootstrap::project_from_env().ok_or_else(|| {
+            Error::Usage("--project is required with --backend gcs (or set GOOGLE_CLOUD_PROJECT): the import IDs name it, and the bucket's metadata gives only the project's number".into())
+        })?,
+    };
+    let mut errors = Vec::new();
+    Sourced::flag("--bucket", bucket).check(&mut errors, validate::bucket_name);
+    project.check(&mut errors, validate::project_id);
+    if let Some(l) = &a.location {
+        Sourced::flag("--location", l.clone()).check(&mut errors, validate::location);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let found = adopt::gcs::read(&GcsTarget::new(bucket.to_string(), None, None))?;
+    let location = gcs_location(&found, a.location.as_deref(), "--location")?;
+    let created = gcs_created_key(bucket, &project.value, &location);
+    let (encryption, kms_key) = match &found.default_kms_key {
+        _ if a.defaults => (Encryption::Kms, None),
+        Some(k) if *k == created => (Encryption::Kms, None),
+        Some(k) => (
+            Encryption::Kms,
+            Some(Sourced::flag("the bucket's default key", k.clone())),
+        ),
+        None => (Encryption::Google, None),
+    };
+    let unmanaged = if !a.defaults && !found.own_lifecycle().is_empty() {
+        vec![Unmanaged::Lifecycle]
+    } else {
+        Vec::new()
+    };
+    let input = ProjectInput {
+        store: crate::backend::StoreInput::Gcs(crate::backend::gcs::StoreInput {
+            bucket: Sourced::flag("--bucket", bucket),
+            project,
+            location: Sourced::flag("--location", location),
+            encryption,
+            encryption_field: "--defaults".into(),
+            kms_key,
+            labels: super::bootstrap::parse_pairs("--label", &a.labels)?,
+            unmanaged,
+        }),
+        bootstrap_dir: None,
+        bootstrap_key: a.prefix.clone().map(|p| Sourced::flag("--prefix", p)),
+        envs: Vec::new(),
+        layout: Default::default(),
+        discover: None,
+    };
+    let mut project = input.build()?;
+    set_out(a, &mut project)?;
+    let crate::backend::Store::Gcs(store) = &project.store else {
+        return Err(nothing_to_adopt(project.store.kind().name()));
+    };
+    let mut cmd = format!(
+        "tfboot adopt --backend gcs --bucket {} --project {} --location {}",
+        shell_quote(bucket),
+        shell_quote(&store.project),
+        shell_quote(&store.location)
+    );
+    if let Some(p) = &a.prefix {
+        cmd.push_str(&format!(" --prefix {}", shell_quote(p)));
+    }
+    for l in &a.labels {
+        cmd.push_str(&format!(" --label {}", shell_quote(l)));
+    }
+    finish_command(a, &mut cmd);
+    let mut section = vec![
+        "[state]".to_string(),
+        "backend = \"gcs\"".into(),
+        format!("bucket = {}", toml_str(&store.bucket)),
+        format!("project = {}", toml_str(&store.project)),
+        format!("location = {}", toml_str(&store.location)),
+    ];
+    match &store.encryption {
+        crate::backend::gcs::StoreEncryption::Google => {
+            section.push("encryption = \"google\"".into())
+        }
+        crate::backend::gcs::StoreEncryption::ExistingKey { name } => {
+            section.push(format!("kms_key = {}", toml_str(name)))
+        }
+        crate::backend::gcs::StoreEncryption::CreatedKey { .. } => {}
+    }
+    if project.bootstrap.key != crate::backend::gcs::DEFAULT_BOOTSTRAP_PREFIX {
+        section.push(format!(
+            "bootstrap_prefix = {}",
+            toml_str(&project.bootstrap.key)
+        ));
+    }
+    section_dir_and_unmanaged(
+        &mut section,
+        &project,
+        store.unmanaged.iter().map(|u| u.as_str()),
+    );
+    if !store.labels.is_empty() {
+        section.push(format!("labels = {}", toml_table(&store.labels)));
+    }
+    let adoption = adopt::gcs::plan(store, &found);
+    Ok(Adopting {
+        what: format!("gs://{bucket}"),
+        root: PathBuf::new(),
+        project,
+        adoption,
+        apply_command: cmd.clone(),
+        next_command: cmd,
+        templates: load_templates(None, None)?,
+        section,
+        notes: Vec::new(),
+    })
+}
+
+fn gcs_from_config(
+    a: &AdoptArgs,
+    config: &Path,
+    cfg: &LoadedConfig,
+    project: Project,
+) -> Result<Adopting> {
+    use crate::backend::gcs::{StoreEncryption, Unmanaged};
+    let crate::backend::Store::Gcs(store) = &project.store else {
+        return Err(nothing_to_adopt(project.store.kind().name()));
+    };
+    let at = config.display();
+    let found = adopt::gcs::read(&GcsTarget::new(store.bucket.clone(), None, None))?;
+    gcs_location(
+        &found,
+        Some(&store.location),
+        &format!("{at}: state.location"),
+    )?;
+    let mut keep = Vec::new();
+    if !a.defaults {
+        if let Some(k) = &found.default_kms_key {
+            let created = gcs_created_key(&store.bucket, &store.project, &store.location);
+            let same = *k == created
+                || matches!(&store.encryption, StoreEncryption::ExistingKey { name } if name == k);
+            if !same {
+                keep.push(format!(
+                    "the bucket's default key is {k}: to keep it, set kms_key = {} in [state]",
+                    toml_str(k)
+                ));
+            }
+        }
+        let own = found.own_lifecycle();
+        if !own.is_empty() && store.manages(Unmanaged::Lifecycle) {
+            keep.push(format!(
+                "the bucket has lifecycle rules of its own ({}): to keep them, set unmanaged = [\"lifecycle\"] in [state]",
+                own.join("; ")
+            ));
+        }
+    }
+    refuse_to_replace(&at.to_string(), &keep)?;
+    let adoption = adopt::gcs::plan(store, &found);
+    Ok(Adopting {
+        what: format!("gs://{}", store.bucket),
+        root: cfg.base_dir(),
+        adoption,
+        apply_command: README_APPLY_COMMAND.into(),
+        next_command: config_apply_command(config).replace("bootstrap --apply", "adopt --apply"),
+        templates: load_templates(None, Some(cfg))?,
+        section: Vec::new(),
+        notes: Vec::new(),
+        project,
+    })
+}
+
+/// What tfboot.toml would replace that the store must keep: exit 2, nothing written.
+fn refuse_to_replace(at: &str, keep: &[String]) -> Result<()> {
+    if keep.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{at} would replace what the store has and must keep; nothing was written:\n  {}\n(or pass --defaults to replace them with tfboot's settings)",
+        keep.join("\n  ")
+    )))
+}
+
+/// `--out`: where the module goes instead of `bootstrap/`.
+fn set_out(a: &AdoptArgs, project: &mut Project) -> Result<()> {
+    if let Some(dir) = &a.out {
+        if dir.as_os_str().is_empty() {
+            return Err(Error::Usage("--out must name a directory".into()));
+        }
+        project.bootstrap.dir = dir.clone();
+    }
+    Ok(())
+}
+
+/// The flags every backend's rerun command carries.
+fn finish_command(a: &AdoptArgs, cmd: &mut String) {
+    if let Some(d) = &a.out {
+        cmd.push_str(&format!(" --out {}", shell_quote(&d.to_string_lossy())));
+    }
+    if a.defaults {
+        cmd.push_str(" --defaults");
+    }
+    cmd.push_str(" --apply");
+}
+
+/// `bootstrap_dir` and `unmanaged` lines of a `[state]` section.
+fn section_dir_and_unmanaged<'a>(
+    section: &mut Vec<String>,
+    project: &Project,
+    unmanaged: impl Iterator<Item = &'a str>,
+) {
+    let dir = dir_display(&project.bootstrap.dir);
+    if dir != DEFAULT_BOOTSTRAP_DIR {
+        section.push(format!("bootstrap_dir = {}", toml_str(&dir)));
+    }
+    let list: Vec<String> = unmanaged.map(toml_str).collect();
+    if !list.is_empty() {
+        section.push(format!("unmanaged = [{}]", list.join(", ")));
+    }
+}
+
+/// An inline TOML table.
+fn toml_table(map: &std::collections::BTreeMap<String, String>) -> String {
+    let items: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+        .collect();
+    format!("{{ {} }}", items.join(", "))
 }

@@ -192,7 +192,7 @@ impl EncryptionArg {
     }
 }
 
-fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
+pub(super) fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(Sourced, Sourced)>> {
     items
         .iter()
         .map(|t| {
@@ -748,7 +748,7 @@ fn any_setting_flag(a: &BootstrapArgs) -> bool {
 }
 
 /// The Google Cloud project from the environment, as the gcloud CLI and client libraries read it.
-fn project_from_env() -> Option<Sourced> {
+pub(super) fn project_from_env() -> Option<Sourced> {
     ["GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"]
         .iter()
         .find_map(|var| {

@@ -364,7 +364,7 @@ fn load_templates(flag: Option<&Path>, cfg: Option<&LoadedConfig>) -> Result<Tem
 
 /// The apply command the module README shows when the module comes from a config file: the same
 /// whatever path the config was given by, so the output does not depend on the working directory.
-const README_APPLY_COMMAND: &str =
+pub(super) const README_APPLY_COMMAND: &str =
     "tfboot bootstrap --apply   # in the directory that holds tfboot.toml";
 
 fn config_apply_command(config: &Path) -> String {

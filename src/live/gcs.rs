@@ -324,6 +324,25 @@ pub fn unlock(target: &GcsTarget, state: &str, id: &str) -> Result<Unlocked> {
     Ok(out)
 }
 
+/// The bucket's metadata as the JSON API gives it (`None`: no such bucket).
+pub fn read_bucket(target: &GcsTarget) -> Result<Option<serde_json::Value>> {
+    let mut c = Client::new(target)?;
+    let bucket = &target.bucket;
+    let url = format!("{}b/{bucket}", c.base);
+    let (status, body) = c.send("GET", &url, &[])?;
+    match status {
+        200 => serde_json::from_str(&body)
+            .map(Some)
+            .map_err(|e| Error::Usage(format!("gs://{bucket}: unexpected bucket metadata ({e})"))),
+        404 => Ok(None),
+        _ => Err(api_error(
+            &format!("cannot read gs://{bucket}"),
+            status,
+            &body,
+        )),
+    }
+}
+
 /// The bucket's settings against what the gcs bootstrap module promises.
 pub fn doctor(target: &GcsTarget, group: &Group) -> Result<super::doctor::Checked> {
     use super::doctor::*;

@@ -17,7 +17,7 @@ pub mod config;
 mod render;
 pub mod validate;
 
-pub use render::GOOGLE_PROVIDER_CONSTRAINT;
+pub use render::{GOOGLE_PROVIDER_CONSTRAINT, KEEP_VERSIONS, NONCURRENT_DAYS};
 
 /// Where the bootstrap module keeps its own state unless `bootstrap_prefix` says otherwise.
 pub const DEFAULT_BOOTSTRAP_PREFIX: &str = "bootstrap";

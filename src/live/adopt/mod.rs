@@ -2,6 +2,8 @@
 //! key) so the bootstrap module can take it over with `import` blocks instead of failing on
 //! resources that exist already.
 
+pub mod gcs;
+
 use super::aws::{describe, Clients};
 use super::doctor::{code_of, denies_plain_http, key_arn, xml_status};
 use crate::error::{Error, Result};
@@ -352,6 +354,8 @@ pub struct Adoption {
     pub changes: Vec<String>,
     /// What is kept as found that tfboot would otherwise set, one line each.
     pub kept: Vec<String>,
+    /// What the user should know before the first apply, one line each.
+    pub notes: Vec<String>,
 }
 
 /// Decide, for the module `store` describes, which resources to import and what changes; `store`
