@@ -6,7 +6,8 @@
 //! with the real AWS CLI, then doctor and Terraform), tests/e2e/adopt.sh (a hand-made store taken over
 //! with import blocks and real Terraform), tests/e2e/migrate.sh (`migrate-lock` over the example
 //! monorepo, both phases, locks verified with real Terraform), tests/e2e/adopt-gcs.sh (a hand-made
-//! Cloud Storage bucket taken over) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
+//! Cloud Storage bucket taken over), tests/e2e/adopt-azurerm.sh (a hand-made storage account taken
+//! over) and tests/e2e/azurerm.sh (against Azurite) when Terraform and the
 //! emulator tooling are available, and says
 //! clearly when they are not. TFBOOT_E2E=0 skips them.
 
@@ -88,4 +89,9 @@ fn doctor_against_the_aws_emulator() {
 #[test]
 fn adopt_a_hand_made_gcs_bucket_against_the_gcs_emulator() {
     run_e2e("adopt-gcs.sh", "e2e adopt-gcs");
+}
+
+#[test]
+fn adopt_a_hand_made_storage_account_against_azurite() {
+    run_e2e("adopt-azurerm.sh", "e2e adopt-azurerm");
 }

@@ -172,6 +172,7 @@ pub(super) fn cmd_adopt(
         match backend {
             BackendKind::S3 => s3_from_flags(a)?,
             BackendKind::Gcs => gcs_from_flags(a)?,
+            BackendKind::Azurerm => azurerm_from_flags(a)?,
             other => return Err(nothing_to_adopt(other.name())),
         }
     } else {
@@ -535,6 +536,7 @@ fn from_config(a: &AdoptArgs) -> Result<Adopting> {
     let store = match &project.store {
         crate::backend::Store::S3(store) => store,
         crate::backend::Store::Gcs(_) => return gcs_from_config(a, &config, &cfg, project),
+        crate::backend::Store::Azurerm(_) => return azurerm_from_config(a, &config, &cfg, project),
         other => {
             return Err(Error::Usage(format!(
                 "{}: state.backend = {:?}: {}",
@@ -870,4 +872,202 @@ fn toml_table(map: &std::collections::BTreeMap<String, String>) -> String {
         .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
         .collect();
     format!("{{ {} }}", items.join(", "))
+}
+
+/// The subscription the import IDs name: the store's, else ARM_SUBSCRIPTION_ID.
+fn azurerm_subscription(store: &crate::backend::azurerm::Store, field: &str) -> Result<String> {
+    store
+        .subscription_id
+        .clone()
+        .or_else(|| {
+            std::env::var("ARM_SUBSCRIPTION_ID")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the import IDs of an azurerm store name its subscription: set {field} or ARM_SUBSCRIPTION_ID"
+            ))
+        })
+}
+
+/// Read an azurerm store and refuse what cannot be taken over.
+fn azurerm_read(store: &crate::backend::azurerm::Store) -> Result<adopt::azurerm::FoundAzure> {
+    let target = crate::live::targets::AzureTarget {
+        account: store.storage_account.clone(),
+        container: store.container.clone(),
+        metadata_host: std::env::var("ARM_METADATA_HOSTNAME")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        environment: None,
+        access_key: None,
+        sas_token: None,
+    };
+    let found = adopt::azurerm::read(&target)?;
+    if let Some(why) = adopt::azurerm::cannot_adopt(&found, &store.storage_account) {
+        return Err(Error::Usage(format!("{why}; nothing was written")));
+    }
+    Ok(found)
+}
+
+fn azurerm_from_flags(a: &AdoptArgs) -> Result<Adopting> {
+    use crate::backend::azurerm::{Encryption, StoreInput};
+    let Some(account) = a.storage_account.as_deref() else {
+        return Err(Error::Usage(
+            "--storage-account names the storage account to adopt".into(),
+        ));
+    };
+    let Some(location) = a.location.clone() else {
+        return Err(Error::Usage("--location is required with --backend azurerm: the account's Azure region (westeurope, eastus2, ...), which the blob API does not report".into()));
+    };
+    let mut input = StoreInput {
+        storage_account: Sourced::flag("--storage-account", account),
+        resource_group: a
+            .resource_group
+            .clone()
+            .map(|r| Sourced::flag("--resource-group", r)),
+        container: a.container.clone().map(|c| Sourced::flag("--container", c)),
+        location: Sourced::flag("--location", location),
+        subscription_id: a
+            .subscription_id
+            .clone()
+            .map(|s| Sourced::flag("--subscription-id", s)),
+        encryption: Encryption::Microsoft,
+        encryption_field: "--defaults".into(),
+        key_vault_key_id: None,
+        key_vault_id: None,
+        allowed_ips: Vec::new(),
+        tags: super::bootstrap::parse_tags(&a.tags)?,
+        replication: Default::default(),
+    };
+    // Names are checked before anything is read.
+    let mut errors = Vec::new();
+    let _ = input.build(&mut errors);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let probe = input.build(&mut Vec::new());
+    let subscription = azurerm_subscription(&probe, "--subscription-id")?;
+    let found = azurerm_read(&probe)?;
+    // The account keeps the replication it has: Azure changes it to or from zone redundancy
+    // only through a migration request.
+    if let Some(r) = found.replication() {
+        input.replication = r;
+    }
+    let project = ProjectInput {
+        store: crate::backend::StoreInput::Azurerm(input),
+        bootstrap_dir: None,
+        bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
+        envs: Vec::new(),
+        layout: Default::default(),
+        discover: None,
+    };
+    let mut project = project.build()?;
+    set_out(a, &mut project)?;
+    let crate::backend::Store::Azurerm(store) = &project.store else {
+        return Err(nothing_to_adopt(project.store.kind().name()));
+    };
+    let mut cmd = format!(
+        "tfboot adopt --backend azurerm --storage-account {} --resource-group {} --location {}",
+        shell_quote(account),
+        shell_quote(&store.resource_group),
+        shell_quote(&store.location)
+    );
+    if let Some(c) = &a.container {
+        cmd.push_str(&format!(" --container {}", shell_quote(c)));
+    }
+    if let Some(s) = &a.subscription_id {
+        cmd.push_str(&format!(" --subscription-id {}", shell_quote(s)));
+    }
+    if let Some(k) = &a.key {
+        cmd.push_str(&format!(" --key {}", shell_quote(k)));
+    }
+    for t in &a.tags {
+        cmd.push_str(&format!(" --tag {}", shell_quote(t)));
+    }
+    finish_command(a, &mut cmd);
+    let mut section = vec![
+        "[state]".to_string(),
+        "backend = \"azurerm\"".into(),
+        format!("storage_account = {}", toml_str(&store.storage_account)),
+        format!("resource_group = {}", toml_str(&store.resource_group)),
+        format!("location = {}", toml_str(&store.location)),
+    ];
+    if store.container != crate::backend::azurerm::DEFAULT_CONTAINER {
+        section.push(format!("container = {}", toml_str(&store.container)));
+    }
+    if let Some(s) = &store.subscription_id {
+        section.push(format!("subscription_id = {}", toml_str(s)));
+    }
+    if store.replication != crate::backend::azurerm::Replication::default() {
+        section.push(format!(
+            "replication = {}",
+            toml_str(store.replication.as_str())
+        ));
+    }
+    if project.bootstrap.key != crate::backend::azurerm::DEFAULT_BOOTSTRAP_KEY {
+        section.push(format!(
+            "bootstrap_key = {}",
+            toml_str(&project.bootstrap.key)
+        ));
+    }
+    section_dir_and_unmanaged(&mut section, &project, std::iter::empty());
+    if !store.tags.is_empty() {
+        section.push(format!("tags = {}", toml_table(&store.tags)));
+    }
+    let adoption = adopt::azurerm::plan(store, &found, &subscription);
+    Ok(Adopting {
+        what: format!("azurerm://{}/{}", store.storage_account, store.container),
+        root: PathBuf::new(),
+        project,
+        adoption,
+        apply_command: cmd.clone(),
+        next_command: cmd,
+        templates: load_templates(None, None)?,
+        section,
+        notes: Vec::new(),
+    })
+}
+
+fn azurerm_from_config(
+    _a: &AdoptArgs,
+    config: &Path,
+    cfg: &LoadedConfig,
+    project: Project,
+) -> Result<Adopting> {
+    let crate::backend::Store::Azurerm(store) = &project.store else {
+        return Err(nothing_to_adopt(project.store.kind().name()));
+    };
+    let at = config.display();
+    let subscription = azurerm_subscription(store, &format!("{at}: state.subscription_id"))?;
+    let found = azurerm_read(store)?;
+    let mut keep = Vec::new();
+    if let Some(r) = found.replication() {
+        if r != store.replication {
+            keep.push(format!(
+                "the account replicates {}, and tfboot.toml says {}: to keep it, set replication = {} in [state] (Azure changes replication to or from zone redundancy only through a migration request)",
+                r.as_str(),
+                store.replication.as_str(),
+                toml_str(r.as_str())
+            ));
+        }
+    }
+    if !keep.is_empty() {
+        return Err(Error::Usage(format!(
+            "{at} would replace what the store has and must keep; nothing was written:\n  {}",
+            keep.join("\n  ")
+        )));
+    }
+    let adoption = adopt::azurerm::plan(store, &found, &subscription);
+    Ok(Adopting {
+        what: format!("azurerm://{}/{}", store.storage_account, store.container),
+        root: cfg.base_dir(),
+        adoption,
+        apply_command: README_APPLY_COMMAND.into(),
+        next_command: config_apply_command(config).replace("bootstrap --apply", "adopt --apply"),
+        templates: load_templates(None, Some(cfg))?,
+        section: Vec::new(),
+        notes: Vec::new(),
+        project,
+    })
 }

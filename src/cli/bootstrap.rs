@@ -416,6 +416,7 @@ fn store_from_flags(
                         .map(|ip| Sourced::flag("--allowed-ip", ip.clone()))
                         .collect(),
                     tags: parse_tags(&a.tags)?,
+                    replication: Default::default(),
                 }),
                 a.key.clone().map(|k| Sourced::flag("--key", k)),
             )

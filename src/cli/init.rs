@@ -282,6 +282,7 @@ pub(super) fn cmd_init(a: &InitArgs, ui: Ui, out: &mut dyn Write) -> Result<i32>
                     key_vault_id: None,
                     allowed_ips: Vec::new(),
                     tags: Vec::new(),
+                    replication: Default::default(),
                 }),
                 text,
             )

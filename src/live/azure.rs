@@ -127,7 +127,7 @@ impl Client {
     }
 
     /// One signed request: status, response headers (lowercased) and body.
-    fn send(
+    pub(crate) fn send(
         &mut self,
         method: &str,
         path: &str,

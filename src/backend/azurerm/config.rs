@@ -56,6 +56,11 @@ pub struct AzurermState {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub allowed_ips: Vec<Spanned<String>>,
+    /// How the account replicates: `GZRS` (default), `RAGZRS`, `ZRS`, `GRS`, `RAGRS`, `LRS`.
+    /// `tfboot adopt` keeps an existing account's; Azure changes it between zone-redundant and
+    /// other kinds only through a migration request, never in place.
+    #[serde(default)]
+    pub replication: super::Replication,
     /// Where the bootstrap module is written; default `bootstrap`.
     #[schemars(with = "Option<String>")]
     pub bootstrap_dir: Option<Spanned<String>>,
@@ -131,6 +136,7 @@ pub fn input(cfg: &LoadedConfig, s: &AzurermState, envs: &[AzurermEnv]) -> Proje
                 .map(|(i, v)| sourced(&format!("state.allowed_ips[{i}]"), v))
                 .collect(),
             tags: cfg.map_entries("state.tags", &s.tags),
+            replication: s.replication,
         }),
         bootstrap_dir: s
             .bootstrap_dir

@@ -44,6 +44,57 @@ pub enum Encryption {
     Cmk,
 }
 
+/// How the storage account replicates its data (`account_replication_type`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+#[clap(rename_all = "UPPERCASE")]
+#[schemars(rename = "AzurermReplication")]
+pub enum Replication {
+    /// Three copies in one datacenter.
+    Lrs,
+    /// Three copies in one zone-redundant region (three zones).
+    Zrs,
+    /// LRS plus three copies in the paired region.
+    Grs,
+    /// GRS with read access to the paired region.
+    Ragrs,
+    /// ZRS plus three copies in the paired region (survives a zone and a region failure).
+    #[default]
+    Gzrs,
+    /// GZRS with read access to the paired region.
+    Ragzrs,
+}
+
+impl Replication {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Replication::Lrs => "LRS",
+            Replication::Zrs => "ZRS",
+            Replication::Grs => "GRS",
+            Replication::Ragrs => "RAGRS",
+            Replication::Gzrs => "GZRS",
+            Replication::Ragzrs => "RAGZRS",
+        }
+    }
+
+    /// From the blob service's SKU name (`Standard_RAGRS`).
+    pub fn from_sku(sku: &str) -> Option<Replication> {
+        let (_, r) = sku.split_once('_')?;
+        [
+            Replication::Lrs,
+            Replication::Zrs,
+            Replication::Grs,
+            Replication::Ragrs,
+            Replication::Gzrs,
+            Replication::Ragzrs,
+        ]
+        .into_iter()
+        .find(|x| x.as_str().eq_ignore_ascii_case(r))
+    }
+}
+
 /// The account's encryption as built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreEncryption {
@@ -71,6 +122,7 @@ pub struct Store {
     pub encryption: StoreEncryption,
     pub allowed_ips: Vec<String>,
     pub tags: BTreeMap<String, String>,
+    pub replication: Replication,
 }
 
 /// Retiring the Key Vault key: the account's data is encrypted with it.
@@ -208,6 +260,7 @@ pub struct StoreInput {
     pub key_vault_id: Option<Sourced>,
     pub allowed_ips: Vec<Sourced>,
     pub tags: Vec<(Sourced, Sourced)>,
+    pub replication: Replication,
 }
 
 impl StoreInput {
@@ -291,6 +344,7 @@ impl StoreInput {
             encryption,
             allowed_ips: self.allowed_ips.iter().map(|s| s.value.clone()).collect(),
             tags,
+            replication: self.replication,
         }
     }
 }

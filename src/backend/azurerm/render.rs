@@ -48,6 +48,7 @@ struct BootstrapContext {
     backend_config_heredoc: String,
     override_file: &'static str,
     retention_days: u32,
+    replication: &'static str,
     apply_command: String,
     lock_summary: String,
     // Raw values for user templates (`--templates`), to be written with `| hcl` / `| hcl_key`.
@@ -137,6 +138,7 @@ pub(super) fn bootstrap_module(
         backend_config_heredoc: heredoc,
         override_file: OVERRIDE_FILE,
         retention_days: RETENTION_DAYS,
+        replication: store.replication.as_str(),
         apply_command: apply_command.to_string(),
         lock_summary: store.lock_summary(),
         tags: store.tags.clone(),

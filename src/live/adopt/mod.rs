@@ -2,6 +2,7 @@
 //! key) so the bootstrap module can take it over with `import` blocks instead of failing on
 //! resources that exist already.
 
+pub mod azurerm;
 pub mod gcs;
 
 use super::aws::{describe, Clients};
