@@ -149,8 +149,6 @@ struct Adopting {
     templates: crate::templates::Templates,
     /// The `[state]` lines of a tfboot.toml for this module (from flags only).
     section: Vec<String>,
-    /// Lines to say after the changes.
-    notes: Vec<String>,
 }
 
 pub(super) fn cmd_adopt(
@@ -187,7 +185,6 @@ pub(super) fn cmd_adopt(
         next_command,
         templates,
         section,
-        notes,
     } = ad;
     let dir = project.bootstrap.dir.clone();
     let mut imports = format!(
@@ -242,7 +239,7 @@ pub(super) fn cmd_adopt(
             w(out, format!("  change  {c}"))?;
         }
     }
-    for n in adoption.notes.iter().chain(&notes) {
+    for n in &adoption.notes {
         w(out, format!("  note    {n}"))?;
     }
     execute_and_report(&generation.plan, ui, out)?;
@@ -280,15 +277,19 @@ pub(super) fn cmd_adopt(
 }
 
 fn nothing_to_adopt(backend: &str) -> Error {
-    Error::Usage(format!(
+    Error::Usage(nothing_to_adopt_because(backend))
+}
+
+fn nothing_to_adopt_because(backend: &str) -> String {
+    format!(
         "adopt takes over s3, gcs and azurerm stores; a {backend} store has no bucket or account to import (`tfboot bootstrap --backend {backend}` writes its module)"
-    ))
+    )
 }
 
 /// Flags of another backend than the one adopted: exit 2 naming them.
 fn flags_belong_to(a: &AdoptArgs, backend: BackendKind) -> Result<()> {
     use BackendKind::{Azurerm, Gcs, S3};
-    let given: [(bool, &str, &[BackendKind]); 13] = [
+    let given: [(bool, &str, &[BackendKind]); 14] = [
         (a.bucket.is_some(), "--bucket", &[S3, Gcs]),
         (a.region.is_some(), "--region", &[S3]),
         (a.lock_table.is_some(), "--lock-table", &[S3]),
@@ -301,11 +302,8 @@ fn flags_belong_to(a: &AdoptArgs, backend: BackendKind) -> Result<()> {
         (a.prefix.is_some(), "--prefix", &[Gcs]),
         (a.storage_account.is_some(), "--storage-account", &[Azurerm]),
         (a.resource_group.is_some(), "--resource-group", &[Azurerm]),
-        (
-            a.container.is_some() || a.subscription_id.is_some(),
-            "--container/--subscription-id",
-            &[Azurerm],
-        ),
+        (a.container.is_some(), "--container", &[Azurerm]),
+        (a.subscription_id.is_some(), "--subscription-id", &[Azurerm]),
     ];
     for (is_given, flag, backends) in given {
         if is_given && !backends.contains(&backend) {
@@ -338,32 +336,13 @@ fn state_section(store: &crate::backend::s3::Store, project: &Project) -> Vec<St
         }
         StoreEncryption::CreatedKey { .. } => {}
     }
-    if project.bootstrap.key != crate::model::DEFAULT_BOOTSTRAP_KEY {
-        lines.push(format!(
-            "bootstrap_key = {}",
-            toml_str(&project.bootstrap.key)
-        ));
-    }
-    let dir = dir_display(&project.bootstrap.dir);
-    if dir != DEFAULT_BOOTSTRAP_DIR {
-        lines.push(format!("bootstrap_dir = {}", toml_str(&dir)));
-    }
-    if !store.unmanaged.is_empty() {
-        let list: Vec<String> = store
-            .unmanaged
-            .iter()
-            .map(|u| toml_str(u.as_str()))
-            .collect();
-        lines.push(format!("unmanaged = [{}]", list.join(", ")));
-    }
-    if !store.tags.is_empty() {
-        let tags: Vec<String> = store
-            .tags
-            .iter()
-            .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
-            .collect();
-        lines.push(format!("tags = {{ {} }}", tags.join(", ")));
-    }
+    section_tail(
+        &mut lines,
+        project,
+        ("bootstrap_key", crate::model::DEFAULT_BOOTSTRAP_KEY),
+        store.unmanaged.iter().map(|u| u.as_str()),
+        ("tags", &store.tags),
+    );
     lines
 }
 
@@ -376,18 +355,6 @@ fn toml_key(k: &str) -> String {
     } else {
         toml_str(k)
     }
-}
-
-/// The note every s3 adoption ends with when the state is KMS-encrypted.
-fn s3_notes(store: &crate::backend::s3::Store) -> Vec<String> {
-    store
-        .encryption
-        .backend_kms_key_id()
-        .map(|k| format!(
-            "root modules' backends need kms_key_id = \"{k}\": with only encrypt = true Terraform writes their state with SSE-S3 (`tfboot generate` writes it; `tfboot doctor PATH` checks hand-written ones)"
-        ))
-        .into_iter()
-        .collect()
 }
 
 fn s3_from_flags(a: &AdoptArgs) -> Result<Adopting> {
@@ -462,8 +429,9 @@ fn s3_from_flags(a: &AdoptArgs) -> Result<Adopting> {
             unmanaged.push(Unmanaged::Lifecycle);
         }
     }
-    let input = ProjectInput {
-        store: crate::backend::StoreInput::S3(crate::backend::s3::StoreInput {
+    let project = flags_project(
+        a,
+        crate::backend::StoreInput::S3(crate::backend::s3::StoreInput {
             bucket: Sourced::flag("--bucket", bucket),
             region,
             lock,
@@ -476,19 +444,8 @@ fn s3_from_flags(a: &AdoptArgs) -> Result<Adopting> {
             tags: super::bootstrap::parse_tags(&a.tags)?,
             unmanaged,
         }),
-        bootstrap_dir: None,
-        bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
-        envs: Vec::new(),
-        layout: Default::default(),
-        discover: None,
-    };
-    let mut project = input.build()?;
-    if let Some(dir) = &a.out {
-        if dir.as_os_str().is_empty() {
-            return Err(Error::Usage("--out must name a directory".into()));
-        }
-        project.bootstrap.dir = dir.clone();
-    }
+        a.key.clone().map(|k| Sourced::flag("--key", k)),
+    )?;
     let mut cmd = format!(
         "tfboot adopt --bucket {} --region {}",
         shell_quote(bucket),
@@ -503,19 +460,15 @@ fn s3_from_flags(a: &AdoptArgs) -> Result<Adopting> {
     if let Some(k) = &a.key {
         cmd.push_str(&format!(" --key {}", shell_quote(k)));
     }
-    if let Some(d) = &a.out {
-        cmd.push_str(&format!(" --out {}", shell_quote(&d.to_string_lossy())));
+    for t in &a.tags {
+        cmd.push_str(&format!(" --tag {}", shell_quote(t)));
     }
-    if a.defaults {
-        cmd.push_str(" --defaults");
-    }
-    cmd.push_str(" --apply");
+    finish_command(a, &mut cmd);
     let crate::backend::Store::S3(store) = &project.store else {
         return Err(nothing_to_adopt(project.store.kind().name()));
     };
     let adoption = adopt::plan(store, &found);
     let section = state_section(store, &project);
-    let notes = s3_notes(store);
     Ok(Adopting {
         what: format!("s3://{bucket}"),
         root: PathBuf::new(),
@@ -525,7 +478,6 @@ fn s3_from_flags(a: &AdoptArgs) -> Result<Adopting> {
         next_command: cmd,
         templates: load_templates(None, None)?,
         section,
-        notes,
     })
 }
 
@@ -536,16 +488,13 @@ fn from_config(a: &AdoptArgs) -> Result<Adopting> {
     let store = match &project.store {
         crate::backend::Store::S3(store) => store,
         crate::backend::Store::Gcs(_) => return gcs_from_config(a, &config, &cfg, project),
-        crate::backend::Store::Azurerm(_) => return azurerm_from_config(a, &config, &cfg, project),
+        crate::backend::Store::Azurerm(_) => return azurerm_from_config(&config, &cfg, project),
         other => {
             return Err(Error::Usage(format!(
                 "{}: state.backend = {:?}: {}",
                 config.display(),
                 other.kind().name(),
-                match nothing_to_adopt(other.kind().name()) {
-                    Error::Usage(m) => m,
-                    e => e.to_string(),
-                }
+                nothing_to_adopt_because(other.kind().name())
             )))
         }
     };
@@ -589,15 +538,9 @@ fn from_config(a: &AdoptArgs) -> Result<Adopting> {
             keep.push("the bucket has a policy of its own: to keep it, add \"bucket_policy\" to unmanaged in [state]".into());
         }
     }
-    if !keep.is_empty() {
-        return Err(Error::Usage(format!(
-            "{at} would replace what the store has and must keep; nothing was written:\n  {}\n(or pass --defaults to replace them with tfboot's settings)",
-            keep.join("\n  ")
-        )));
-    }
+    refuse_to_replace(&at.to_string(), &keep, true)?;
     let templates = load_templates(None, Some(&cfg))?;
     let adoption = adopt::plan(store, &found);
-    let notes = s3_notes(store);
     Ok(Adopting {
         what: format!("s3://{}", store.bucket),
         root: cfg.base_dir(),
@@ -609,7 +552,6 @@ fn from_config(a: &AdoptArgs) -> Result<Adopting> {
         next_command: config_apply_command(&config).replace("bootstrap --apply", "adopt --apply"),
         templates,
         section: Vec::new(),
-        notes,
     })
 }
 
@@ -631,18 +573,6 @@ fn gcs_location(found: &FoundGcs, given: Option<&str>, field: &str) -> Result<St
             "the bucket's metadata names no location: pass --location".into(),
         )),
     }
-}
-
-/// The full name of the key the gcs module would create for this bucket.
-fn gcs_created_key(bucket: &str, project: &str, location: &str) -> String {
-    let kms_location = crate::backend::gcs::validate::kms_locations_for(location)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    format!(
-        "projects/{project}/locations/{kms_location}/keyRings/{}/cryptoKeys/state",
-        crate::backend::gcs::key_ring_for(bucket)
-    )
 }
 
 fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
@@ -669,7 +599,7 @@ fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
     }
     let found = adopt::gcs::read(&GcsTarget::new(bucket.to_string(), None, None))?;
     let location = gcs_location(&found, a.location.as_deref(), "--location")?;
-    let created = gcs_created_key(bucket, &project.value, &location);
+    let created = crate::backend::gcs::created_key_name(&project.value, bucket, &location);
     let (encryption, kms_key) = match &found.default_kms_key {
         _ if a.defaults => (Encryption::Kms, None),
         Some(k) if *k == created => (Encryption::Kms, None),
@@ -684,8 +614,9 @@ fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
     } else {
         Vec::new()
     };
-    let input = ProjectInput {
-        store: crate::backend::StoreInput::Gcs(crate::backend::gcs::StoreInput {
+    let project = flags_project(
+        a,
+        crate::backend::StoreInput::Gcs(crate::backend::gcs::StoreInput {
             bucket: Sourced::flag("--bucket", bucket),
             project,
             location: Sourced::flag("--location", location),
@@ -695,14 +626,8 @@ fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
             labels: super::bootstrap::parse_pairs("--label", &a.labels)?,
             unmanaged,
         }),
-        bootstrap_dir: None,
-        bootstrap_key: a.prefix.clone().map(|p| Sourced::flag("--prefix", p)),
-        envs: Vec::new(),
-        layout: Default::default(),
-        discover: None,
-    };
-    let mut project = input.build()?;
-    set_out(a, &mut project)?;
+        a.prefix.clone().map(|p| Sourced::flag("--prefix", p)),
+    )?;
     let crate::backend::Store::Gcs(store) = &project.store else {
         return Err(nothing_to_adopt(project.store.kind().name()));
     };
@@ -735,20 +660,16 @@ fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
         }
         crate::backend::gcs::StoreEncryption::CreatedKey { .. } => {}
     }
-    if project.bootstrap.key != crate::backend::gcs::DEFAULT_BOOTSTRAP_PREFIX {
-        section.push(format!(
-            "bootstrap_prefix = {}",
-            toml_str(&project.bootstrap.key)
-        ));
-    }
-    section_dir_and_unmanaged(
+    section_tail(
         &mut section,
         &project,
+        (
+            "bootstrap_prefix",
+            crate::backend::gcs::DEFAULT_BOOTSTRAP_PREFIX,
+        ),
         store.unmanaged.iter().map(|u| u.as_str()),
+        ("labels", &store.labels),
     );
-    if !store.labels.is_empty() {
-        section.push(format!("labels = {}", toml_table(&store.labels)));
-    }
     let adoption = adopt::gcs::plan(store, &found);
     Ok(Adopting {
         what: format!("gs://{bucket}"),
@@ -759,7 +680,6 @@ fn gcs_from_flags(a: &AdoptArgs) -> Result<Adopting> {
         next_command: cmd,
         templates: load_templates(None, None)?,
         section,
-        notes: Vec::new(),
     })
 }
 
@@ -783,7 +703,11 @@ fn gcs_from_config(
     let mut keep = Vec::new();
     if !a.defaults {
         if let Some(k) = &found.default_kms_key {
-            let created = gcs_created_key(&store.bucket, &store.project, &store.location);
+            let created = crate::backend::gcs::created_key_name(
+                &store.project,
+                &store.bucket,
+                &store.location,
+            );
             let same = *k == created
                 || matches!(&store.encryption, StoreEncryption::ExistingKey { name } if name == k);
             if !same {
@@ -801,7 +725,7 @@ fn gcs_from_config(
             ));
         }
     }
-    refuse_to_replace(&at.to_string(), &keep)?;
+    refuse_to_replace(&at.to_string(), &keep, true)?;
     let adoption = adopt::gcs::plan(store, &found);
     Ok(Adopting {
         what: format!("gs://{}", store.bucket),
@@ -811,31 +735,50 @@ fn gcs_from_config(
         next_command: config_apply_command(config).replace("bootstrap --apply", "adopt --apply"),
         templates: load_templates(None, Some(cfg))?,
         section: Vec::new(),
-        notes: Vec::new(),
         project,
     })
 }
 
 /// What tfboot.toml would replace that the store must keep: exit 2, nothing written.
-fn refuse_to_replace(at: &str, keep: &[String]) -> Result<()> {
+/// `defaults`: whether `--defaults` may replace them instead.
+fn refuse_to_replace(at: &str, keep: &[String], defaults: bool) -> Result<()> {
     if keep.is_empty() {
         return Ok(());
     }
     Err(Error::Usage(format!(
-        "{at} would replace what the store has and must keep; nothing was written:\n  {}\n(or pass --defaults to replace them with tfboot's settings)",
-        keep.join("\n  ")
+        "{at} would replace what the store has and must keep; nothing was written:\n  {}{}",
+        keep.join("\n  "),
+        if defaults {
+            "\n(or pass --defaults to replace them with tfboot's settings)"
+        } else {
+            ""
+        }
     )))
 }
 
-/// `--out`: where the module goes instead of `bootstrap/`.
-fn set_out(a: &AdoptArgs, project: &mut Project) -> Result<()> {
+/// The module a flags adoption writes: the store, the module's own state address, and `--out`
+/// instead of `bootstrap/`.
+fn flags_project(
+    a: &AdoptArgs,
+    store: crate::backend::StoreInput,
+    bootstrap_key: Option<Sourced>,
+) -> Result<Project> {
+    let mut project = ProjectInput {
+        store,
+        bootstrap_dir: None,
+        bootstrap_key,
+        envs: Vec::new(),
+        layout: Default::default(),
+        discover: None,
+    }
+    .build()?;
     if let Some(dir) = &a.out {
         if dir.as_os_str().is_empty() {
             return Err(Error::Usage("--out must name a directory".into()));
         }
         project.bootstrap.dir = dir.clone();
     }
-    Ok(())
+    Ok(project)
 }
 
 /// The flags every backend's rerun command carries.
@@ -849,12 +792,22 @@ fn finish_command(a: &AdoptArgs, cmd: &mut String) {
     cmd.push_str(" --apply");
 }
 
-/// `bootstrap_dir` and `unmanaged` lines of a `[state]` section.
-fn section_dir_and_unmanaged<'a>(
+/// The lines every backend's `[state]` section ends with, where they are not the defaults: the
+/// module's own state address (`(field, default)`), `bootstrap_dir`, `unmanaged`, and the
+/// tags or labels (`(field, map)`).
+fn section_tail<'a>(
     section: &mut Vec<String>,
     project: &Project,
+    (key_field, default_key): (&str, &str),
     unmanaged: impl Iterator<Item = &'a str>,
+    (map_field, map): (&str, &std::collections::BTreeMap<String, String>),
 ) {
+    if project.bootstrap.key != default_key {
+        section.push(format!(
+            "{key_field} = {}",
+            toml_str(&project.bootstrap.key)
+        ));
+    }
     let dir = dir_display(&project.bootstrap.dir);
     if dir != DEFAULT_BOOTSTRAP_DIR {
         section.push(format!("bootstrap_dir = {}", toml_str(&dir)));
@@ -863,15 +816,13 @@ fn section_dir_and_unmanaged<'a>(
     if !list.is_empty() {
         section.push(format!("unmanaged = [{}]", list.join(", ")));
     }
-}
-
-/// An inline TOML table.
-fn toml_table(map: &std::collections::BTreeMap<String, String>) -> String {
-    let items: Vec<String> = map
-        .iter()
-        .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
-        .collect();
-    format!("{{ {} }}", items.join(", "))
+    if !map.is_empty() {
+        let items: Vec<String> = map
+            .iter()
+            .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+            .collect();
+        section.push(format!("{map_field} = {{ {} }}", items.join(", ")));
+    }
 }
 
 /// The subscription the import IDs name: the store's, else ARM_SUBSCRIPTION_ID.
@@ -893,17 +844,7 @@ fn azurerm_subscription(store: &crate::backend::azurerm::Store, field: &str) -> 
 
 /// Read an azurerm store and refuse what cannot be taken over.
 fn azurerm_read(store: &crate::backend::azurerm::Store) -> Result<adopt::azurerm::FoundAzure> {
-    let target = crate::live::targets::AzureTarget {
-        account: store.storage_account.clone(),
-        container: store.container.clone(),
-        metadata_host: std::env::var("ARM_METADATA_HOSTNAME")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        environment: None,
-        access_key: None,
-        sas_token: None,
-    };
-    let found = adopt::azurerm::read(&target)?;
+    let found = adopt::azurerm::read(&crate::live::targets::AzureTarget::of_store(store))?;
     if let Some(why) = adopt::azurerm::cannot_adopt(&found, &store.storage_account) {
         return Err(Error::Usage(format!("{why}; nothing was written")));
     }
@@ -942,11 +883,10 @@ fn azurerm_from_flags(a: &AdoptArgs) -> Result<Adopting> {
     };
     // Names are checked before anything is read.
     let mut errors = Vec::new();
-    let _ = input.build(&mut errors);
+    let probe = input.build(&mut errors);
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let probe = input.build(&mut Vec::new());
     let subscription = azurerm_subscription(&probe, "--subscription-id")?;
     let found = azurerm_read(&probe)?;
     // The account keeps the replication it has: Azure changes it to or from zone redundancy
@@ -954,16 +894,11 @@ fn azurerm_from_flags(a: &AdoptArgs) -> Result<Adopting> {
     if let Some(r) = found.replication() {
         input.replication = r;
     }
-    let project = ProjectInput {
-        store: crate::backend::StoreInput::Azurerm(input),
-        bootstrap_dir: None,
-        bootstrap_key: a.key.clone().map(|k| Sourced::flag("--key", k)),
-        envs: Vec::new(),
-        layout: Default::default(),
-        discover: None,
-    };
-    let mut project = project.build()?;
-    set_out(a, &mut project)?;
+    let project = flags_project(
+        a,
+        crate::backend::StoreInput::Azurerm(input),
+        a.key.clone().map(|k| Sourced::flag("--key", k)),
+    )?;
     let crate::backend::Store::Azurerm(store) = &project.store else {
         return Err(nothing_to_adopt(project.store.kind().name()));
     };
@@ -1005,16 +940,16 @@ fn azurerm_from_flags(a: &AdoptArgs) -> Result<Adopting> {
             toml_str(store.replication.as_str())
         ));
     }
-    if project.bootstrap.key != crate::backend::azurerm::DEFAULT_BOOTSTRAP_KEY {
-        section.push(format!(
-            "bootstrap_key = {}",
-            toml_str(&project.bootstrap.key)
-        ));
-    }
-    section_dir_and_unmanaged(&mut section, &project, std::iter::empty());
-    if !store.tags.is_empty() {
-        section.push(format!("tags = {}", toml_table(&store.tags)));
-    }
+    section_tail(
+        &mut section,
+        &project,
+        (
+            "bootstrap_key",
+            crate::backend::azurerm::DEFAULT_BOOTSTRAP_KEY,
+        ),
+        std::iter::empty(),
+        ("tags", &store.tags),
+    );
     let adoption = adopt::azurerm::plan(store, &found, &subscription);
     Ok(Adopting {
         what: format!("azurerm://{}/{}", store.storage_account, store.container),
@@ -1025,16 +960,10 @@ fn azurerm_from_flags(a: &AdoptArgs) -> Result<Adopting> {
         next_command: cmd,
         templates: load_templates(None, None)?,
         section,
-        notes: Vec::new(),
     })
 }
 
-fn azurerm_from_config(
-    _a: &AdoptArgs,
-    config: &Path,
-    cfg: &LoadedConfig,
-    project: Project,
-) -> Result<Adopting> {
+fn azurerm_from_config(config: &Path, cfg: &LoadedConfig, project: Project) -> Result<Adopting> {
     let crate::backend::Store::Azurerm(store) = &project.store else {
         return Err(nothing_to_adopt(project.store.kind().name()));
     };
@@ -1052,12 +981,8 @@ fn azurerm_from_config(
             ));
         }
     }
-    if !keep.is_empty() {
-        return Err(Error::Usage(format!(
-            "{at} would replace what the store has and must keep; nothing was written:\n  {}",
-            keep.join("\n  ")
-        )));
-    }
+    // --defaults cannot change replication: that is a migration request, not an apply.
+    refuse_to_replace(&at.to_string(), &keep, false)?;
     let adoption = adopt::azurerm::plan(store, &found, &subscription);
     Ok(Adopting {
         what: format!("azurerm://{}/{}", store.storage_account, store.container),
@@ -1067,7 +992,6 @@ fn azurerm_from_config(
         next_command: config_apply_command(config).replace("bootstrap --apply", "adopt --apply"),
         templates: load_templates(None, Some(cfg))?,
         section: Vec::new(),
-        notes: Vec::new(),
         project,
     })
 }

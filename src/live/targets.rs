@@ -96,6 +96,21 @@ pub struct AzureTarget {
     pub sas_token: Option<String>,
 }
 
+impl AzureTarget {
+    /// The container a tfboot.toml store names; the storage suffix from ARM_METADATA_HOSTNAME
+    /// when set, credentials from the environment.
+    pub fn of_store(store: &crate::backend::azurerm::Store) -> AzureTarget {
+        AzureTarget {
+            account: store.storage_account.clone(),
+            container: store.container.clone(),
+            metadata_host: std::env::var("ARM_METADATA_HOSTNAME")
+                .ok()
+                .filter(|h| !h.is_empty()),
+            ..AzureTarget::default()
+        }
+    }
+}
+
 /// A store: where its states sit and how their locks are kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Target {
@@ -346,14 +361,7 @@ pub fn add_project(
             }
         }
         Store::Azurerm(store) => {
-            let target = Target::Azure(AzureTarget {
-                account: store.storage_account.clone(),
-                container: store.container.clone(),
-                metadata_host: std::env::var("ARM_METADATA_HOSTNAME")
-                    .ok()
-                    .filter(|h| !h.is_empty()),
-                ..AzureTarget::default()
-            });
+            let target = Target::Azure(AzureTarget::of_store(store));
             for (what, dir, key) in states {
                 out.add(
                     target.clone(),

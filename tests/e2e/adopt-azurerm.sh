@@ -13,34 +13,14 @@
 # in CI). Exit 0: passed; 77: skipped (says why); anything else: failed.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-shared="${TFBOOT_SHARED:-$repo/../shared}"
-tfboot="${TFBOOT_BIN:-$repo/target/debug/tfboot}"
-tf="${TFBOOT_TERRAFORM:-terraform}"
-O="${ORACLES_HOME:-$HOME/.local/share/tfboot-oracles}"
-
-skip() { echo "e2e adopt-azurerm: SKIPPED: $*"; exit 77; }
+label=adopt-azurerm
 fail() { echo "e2e adopt-azurerm: FAIL: $*"; exit 1; }
-command -v "$tf" >/dev/null || skip "no '$tf' binary on PATH"
-[ -x "$shared/tools/azure-emulator" ] || skip "no azure-emulator at $shared/tools"
-[ -x "$O/node/node_modules/.bin/azurite-blob" ] || skip "Azurite is not installed (run $shared/tools/install-oracles)"
-[ -x "$tfboot" ] || { echo "e2e adopt-azurerm: no tfboot binary at $tfboot (cargo build first)"; exit 1; }
-if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
-  [ -f "$O/terraformrc" ] && export TF_CLI_CONFIG_FILE="$O/terraformrc"
-fi
-py="$O/bin/python"
-port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p=s.getsockname()[1]; print(p if p < 65000 else 40125)')"
-started="$("$shared/tools/azure-emulator" start "$port")"
-val() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$started"; }
-pid="$(val pid)"; account="$(val account)"; key="$(val access_key)"; meta="$(val metadata_host)"
-ca="$(val ca_file)"; proxy="$(val https_proxy)"; noproxy="$(val no_proxy)"
-work="$(mktemp -d)"
-cleanup() { "$shared/tools/azure-emulator" stop "$pid" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export SSL_CERT_FILE="$ca" HTTPS_PROXY="$proxy" NO_PROXY="$noproxy" ARM_ACCESS_KEY="$key" TF_IN_AUTOMATION=1
+# shellcheck source=tests/e2e/azure-emulator.sh
+. "$repo/tests/e2e/azure-emulator.sh"
+trap stop_emulator EXIT
 export ARM_METADATA_HOSTNAME="$meta"
 unset ARM_SUBSCRIPTION_ID
 echo "e2e adopt-azurerm: emulator for account $account on port $port"
-"$shared/tools/azure-emulator" container tfstate "$port" >/dev/null
 sub=00000000-1111-2222-3333-444444444444
 
 # The seed: one root whose hand-written backend keeps its state in the container.

@@ -19,29 +19,12 @@
 # Exit 0: passed; 77: skipped (says why); anything else: failed.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-shared="${TFBOOT_SHARED:-$repo/../shared}"
-tfboot="${TFBOOT_BIN:-$repo/target/debug/tfboot}"
-tf="${TFBOOT_TERRAFORM:-terraform}"
-O="${ORACLES_HOME:-$HOME/.local/share/tfboot-oracles}"
-
-skip() { echo "e2e gcs: SKIPPED: $*"; exit 77; }
-command -v "$tf" >/dev/null || skip "no '$tf' binary on PATH"
-[ -x "$shared/tools/gcs-emulator" ] || skip "no gcs-emulator at $shared/tools"
-[ -x "$O/bin/fake-gcs-server" ] || skip "fake-gcs-server is not installed (run $shared/tools/install-oracles)"
-[ -x "$tfboot" ] || { echo "e2e gcs: no tfboot binary at $tfboot (cargo build first)"; exit 1; }
-if [ -z "${TF_CLI_CONFIG_FILE:-}" ] || [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
-  [ -f "$O/terraformrc" ] && export TF_CLI_CONFIG_FILE="$O/terraformrc"
-fi
-py="$O/bin/python"
-port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-started="$("$shared/tools/gcs-emulator" start "$port")"
-endpoint="$(sed -n 's/.*endpoint=\([^ ]*\).*/\1/p' <<<"$started")"
-pid="$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' <<<"$started")"
-work="$(mktemp -d)"
+label=gcs
+# shellcheck source=tests/e2e/gcs-emulator.sh
+. "$repo/tests/e2e/gcs-emulator.sh"
 holder=""
-cleanup() { [ -n "$holder" ] && kill -9 -- "-$holder" 2>/dev/null; "$shared/tools/gcs-emulator" stop "$pid" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { [ -n "$holder" ] && kill -9 -- "-$holder" 2>/dev/null; stop_emulator; }
 trap cleanup EXIT
-export TF_IN_AUTOMATION=1
 echo "e2e gcs: emulator at $endpoint, terraform: $("$tf" version | head -n 1)"
 
 bucket=e2e-gcs-tfstate

@@ -236,6 +236,34 @@ pub struct StoreInput {
     pub unmanaged: Vec<Unmanaged>,
 }
 
+/// The full resource name of a Cloud KMS key ring.
+pub fn key_ring_name(project: &str, location: &str, ring: &str) -> String {
+    format!("projects/{project}/locations/{location}/keyRings/{ring}")
+}
+
+/// The full resource name of a Cloud KMS key.
+pub fn kms_key_name(project: &str, location: &str, ring: &str, key: &str) -> String {
+    format!(
+        "{}/cryptoKeys/{key}",
+        key_ring_name(project, location, ring)
+    )
+}
+
+/// The key ring, key and Cloud KMS location of the key the module creates for a bucket.
+fn created_key(bucket: &str, bucket_location: &str) -> (String, String, String) {
+    let location = validate::kms_locations_for(bucket_location)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    (key_ring_for(bucket), "state".into(), location)
+}
+
+/// The full resource name of the key the module would create for a bucket.
+pub fn created_key_name(project: &str, bucket: &str, bucket_location: &str) -> String {
+    let (ring, key, location) = created_key(bucket, bucket_location);
+    kms_key_name(project, &location, &ring, &key)
+}
+
 /// Key ring and key names allow `[A-Za-z0-9_-]{1,63}`; bucket names may hold `.` and be longer.
 pub fn key_ring_for(bucket: &str) -> String {
     let mut name: String = bucket
@@ -260,14 +288,14 @@ impl StoreInput {
                     name: k.value.clone(),
                 }
             }
-            (Encryption::Kms, None) => StoreEncryption::CreatedKey {
-                ring: key_ring_for(&self.bucket.value),
-                key: "state".into(),
-                location: validate::kms_locations_for(&self.location.value)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default(),
-            },
+            (Encryption::Kms, None) => {
+                let (ring, key, location) = created_key(&self.bucket.value, &self.location.value);
+                StoreEncryption::CreatedKey {
+                    ring,
+                    key,
+                    location,
+                }
+            }
             (Encryption::Google, Some(k)) => {
                 errors.push(k.invalid(format!(
                     "a KMS key needs encryption = kms, but {} is google",

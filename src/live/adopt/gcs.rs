@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Adoption;
-use crate::backend::gcs::{Store, StoreEncryption, Unmanaged};
+use crate::backend::gcs::{key_ring_name, kms_key_name, Store, StoreEncryption, Unmanaged};
 use crate::error::{Error, Result};
 use crate::live::targets::GcsTarget;
 
@@ -136,14 +136,6 @@ pub fn read(target: &GcsTarget) -> Result<FoundGcs> {
     }
 }
 
-/// The full resource name of the key the module creates.
-fn created_key_name(store: &Store, ring: &str, key: &str, location: &str) -> String {
-    format!(
-        "projects/{}/locations/{location}/keyRings/{ring}/cryptoKeys/{key}",
-        store.project
-    )
-}
-
 /// Decide which resources the module imports and what its first apply changes; `store` is the
 /// module as it will be written.
 pub fn plan(store: &Store, found: &FoundGcs) -> Adoption {
@@ -215,13 +207,12 @@ pub fn plan(store: &Store, found: &FoundGcs) -> Adoption {
             key,
             location,
         } => {
-            let name = created_key_name(store, ring, key, location);
+            let name = kms_key_name(&store.project, location, ring, key);
             if found.default_kms_key.as_deref() == Some(name.as_str()) {
-                let ring_id = format!(
-                    "projects/{}/locations/{location}/keyRings/{ring}",
-                    store.project
-                );
-                a.imports.push(("google_kms_key_ring.state", ring_id));
+                a.imports.push((
+                    "google_kms_key_ring.state",
+                    key_ring_name(&store.project, location, ring),
+                ));
                 a.imports.push(("google_kms_crypto_key.state", name));
             } else {
                 a.changes.push(format!(

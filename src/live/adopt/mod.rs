@@ -546,5 +546,10 @@ pub fn plan(store: &crate::backend::s3::Store, found: &FoundS3) -> Adoption {
             )),
         }
     }
+    if let Some(k) = store.encryption.backend_kms_key_id() {
+        a.notes.push(format!(
+            "root modules' backends need kms_key_id = \"{k}\": with only encrypt = true Terraform writes their state with SSE-S3 (`tfboot generate` writes it; `tfboot doctor PATH` checks hand-written ones)"
+        ));
+    }
     a
 }
